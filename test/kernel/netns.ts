@@ -534,6 +534,13 @@ export class NetnsPair {
    */
   async addLoss(s: Side, percent: number): Promise<LossRule> {
     if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new RangeError(`loss percent ${percent}`);
+    // nft rejects `mod 100 < 100` (value out of range), so the end points are spelled out.
+    const dropRule =
+      percent === 0
+        ? ''
+        : percent === 100
+          ? 'meta l4proto tcp counter name "dropped" drop'
+          : `meta l4proto tcp numgen random mod 100 < ${percent} counter name "dropped" drop`;
     const ruleset = `table inet sk_loss {
   counter seen { }
   counter dropped { }
@@ -541,7 +548,7 @@ export class NetnsPair {
     type filter hook prerouting priority raw; policy accept;
     tcp flags & syn == syn accept
     meta l4proto tcp counter name "seen"
-    meta l4proto tcp numgen random mod 100 < ${percent} counter name "dropped" drop
+    ${dropRule}
   }
 }
 `;
