@@ -196,19 +196,18 @@ export class PcapngDecoder extends Framer {
   protected truncated(have: Uint8Array, need: number | undefined): CaptureError {
     const view = new DataView(have.buffer, have.byteOffset, have.byteLength);
     const isShb = have.length >= 4 && have[0] === 0x0a && have[1] === 0x0d && have[2] === 0x0d && have[3] === 0x0a;
-    const of = need === undefined ? '' : ` of ${need}`;
     if (this.sections.length === 0) {
       if (have.length >= 4 && !isShb) {
         return new CaptureError(CaptureErrorCode.BAD_MAGIC, `pcapng: ${describeMagic(view.getUint32(0, false))}`, this.offset);
       }
-      const what = have.length === 0 ? 'empty file' : `file ends ${have.length}${of} bytes into the Section Header Block`;
+      const what = have.length === 0 ? 'empty file' : `the file ends after ${have.length} bytes of the Section Header Block`;
       return new CaptureError(CaptureErrorCode.TRUNCATED_HEADER, `pcapng: truncated file header: ${what}`, this.offset);
     }
     const type = isShb ? BlockType.SHB : have.length >= 4 ? view.getUint32(0, this.le) : -1;
     const name = type === -1 ? 'block header' : blockName(type);
     return new CaptureError(
       CaptureErrorCode.TRUNCATED_RECORD,
-      `pcapng: truncated block: file ends ${have.length}${of} bytes into a ${name}`,
+      `pcapng: truncated ${name}: the file ends after ${have.length} of its ${need ?? 12} bytes`,
       this.offset,
       isPacketBlock(type) ? this.frames + 1 : undefined,
     );
