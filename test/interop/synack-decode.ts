@@ -11,11 +11,22 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../kernel/netns.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const cliPath = resolve(repoRoot, 'src', 'cli', 'main.ts');
+/**
+ * The CLI entry run as `node --import tsx <cliPath> decode --json FILE`. SYNACK_DECODE_CLI overrides
+ * it (e.g. the built dist/src/cli/main.js, or another decoder to cross-check the comparison).
+ */
+export const cliPath = process.env['SYNACK_DECODE_CLI'] !== undefined
+  ? resolve(process.env['SYNACK_DECODE_CLI'])
+  : resolve(repoRoot, 'src', 'cli', 'main.ts');
 
-/** Why the decoder cannot be run yet, or null. */
+/** Why the decoder cannot be run yet, or null. main.ts dispatches `decode` to src/cli/decode.ts. */
 export function decoderUnavailable(): string | null {
-  return existsSync(cliPath) ? null : `synack decoder CLI not there yet (${cliPath})`;
+  if (!existsSync(cliPath)) return `synack decoder CLI not there yet (${cliPath})`;
+  const decodeModule = resolve(repoRoot, 'src', 'cli', 'decode.ts');
+  if (process.env['SYNACK_DECODE_CLI'] === undefined && !existsSync(decodeModule)) {
+    return `synack decode command not there yet (${decodeModule})`;
+  }
+  return null;
 }
 
 export async function synackDecodeJson(file: string, timeoutMs = 120_000): Promise<unknown[]> {
