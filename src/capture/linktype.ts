@@ -123,7 +123,7 @@ export type LinkHeader = NullHeader | SllHeader | Sll2Header;
 
 export type LinkDecode =
   /** An Ethernet frame starts at offset 0: decode it with src/wire/ethernet.ts. */
-  | { readonly ok: true; readonly linkType: number; readonly next: 'ethernet'; readonly offset: 0 }
+  | { readonly ok: true; readonly linkType: number; readonly next: 'ethernet'; readonly offset: 0; readonly header: undefined }
   /** The network-layer packet starts at `offset`; `etherType` says what it is. */
   | {
       readonly ok: true;
@@ -176,7 +176,7 @@ function truncated(linkType: number, name: string, need: number, have: number): 
 export function decodeLink(linkType: number, data: Uint8Array): LinkDecode {
   switch (linkType) {
     case LinkType.ETHERNET:
-      return { ok: true, linkType, next: 'ethernet', offset: 0 };
+      return { ok: true, linkType, next: 'ethernet', offset: 0, header: undefined };
     case LinkType.NULL:
     case LinkType.LOOP: {
       if (data.length < NULL_HEADER_LENGTH) return truncated(linkType, linkType === 0 ? 'NULL' : 'LOOP', NULL_HEADER_LENGTH, data.length);
