@@ -7,8 +7,9 @@
  * chunks is assembled once in a buffer of exactly its (already validated, capped) length.
  *
  * Invariants: `offset` is always the absolute file offset of the first byte of the unit being
- * framed; at most one unit is buffered; a CaptureError is sticky — every later push()/end() throws
- * it again; units before the damage have already been delivered when it is thrown.
+ * framed; at most one unit is buffered; a failure is sticky — every later push()/end() throws the
+ * same error again (a CaptureError for bad input, or whatever a handler threw, since the framing
+ * state is then unknown); units before the damage have already been delivered when it is thrown.
  */
 import { CaptureError, CaptureErrorCode } from './errors.js';
 
@@ -23,7 +24,7 @@ export abstract class Framer {
   private headLen = 0;
   private body: Uint8Array | undefined;
   private bodyLen = 0;
-  private failure: CaptureError | undefined;
+  private failure: { readonly error: unknown } | undefined;
   private ended = false;
 
   /** Bytes needed to learn the length of the next unit (<= MAX_HEADER). */
@@ -37,28 +38,28 @@ export abstract class Framer {
 
   /** Feed the next chunk of the file. Units completed by it are delivered before this returns. */
   push(chunk: Uint8Array): void {
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure !== undefined) throw this.failure.error;
     if (this.ended) {
       throw new CaptureError(CaptureErrorCode.MISUSE, 'capture decoder: push() after end()', this.offset);
     }
     try {
       this.consume(chunk);
     } catch (e) {
-      if (e instanceof CaptureError) this.failure = e;
+      this.failure = { error: e };
       throw e;
     }
   }
 
   /** Signal end of file; throws a TRUNCATED error if the file stops inside a unit. */
   end(): void {
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure !== undefined) throw this.failure.error;
     if (this.ended) return;
     this.ended = true;
     let err: CaptureError | undefined;
     if (this.body !== undefined) err = this.truncated(this.body.subarray(0, this.bodyLen), this.body.length);
     else if (this.headLen > 0 || this.offset === 0) err = this.truncated(this.head.subarray(0, this.headLen), undefined);
     if (err !== undefined) {
-      this.failure = err;
+      this.failure = { error: err };
       throw err;
     }
   }

@@ -270,6 +270,20 @@ describe('decoder state', () => {
     assert.throws(() => d.end(), (e: unknown) => e instanceof CaptureError && e.code === CaptureErrorCode.BAD_MAGIC);
   });
 
+  test('an exception from a handler propagates and stops the decoder for good', () => {
+    const boom = new Error('handler failed');
+    let calls = 0;
+    const d = new CaptureDecoder({
+      onRecord: () => {
+        if (++calls === 2) throw boom;
+      },
+    });
+    assert.throws(() => d.push(seed), (e: unknown) => e === boom);
+    assert.throws(() => d.push(seed), (e: unknown) => e === boom);
+    assert.throws(() => d.end(), (e: unknown) => e === boom);
+    assert.equal(calls, 2);
+  });
+
   test('push() after end() is a misuse', () => {
     const d = new CaptureDecoder();
     d.push(seed);
