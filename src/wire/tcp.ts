@@ -561,6 +561,8 @@ export function tcpOptionToString(o: TcpOption): string {
     case 'sack':
       return `sack ${o.blocks.length} ${o.blocks.map((b) => `{${b.left}:${b.right}}`).join('')}`;
     case 'unknown': {
+      // RFC 6994: the experimental kinds start with a 16-bit experiment ID, which tcpdump shows as exp-XXXX.
+      if ((o.kind === 253 || o.kind === 254) && o.data.length >= 2) return `exp-${toHex(o.data.subarray(0, 2))}`;
       const name = UNKNOWN_OPTION_NAMES.get(o.kind) ?? `unknown-${o.kind}`;
       return o.data.length > 0 ? `${name} 0x${toHex(o.data)}` : name;
     }

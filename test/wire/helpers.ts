@@ -3,7 +3,7 @@
  * (test/wire/fixtures/make_fixtures.py) and tshark's reading of both (tshark-fields.json, made by
  * dump_tshark.py), which is the independent truth the codec is checked against.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -96,3 +96,24 @@ export function atOffset(bytes: Uint8Array, at: number): Uint8Array {
   big.set(bytes, at);
   return big.subarray(at, at + bytes.length);
 }
+
+/**
+ * The hex dumps printed in a seed document ("00000:  02 60 8C ..."), one Uint8Array per frame,
+ * in document order.
+ */
+export function seedHexDumps(seedPrefix: string): Uint8Array[] {
+  const dir = '/work/shared/seeds';
+  if (!existsSync(dir)) return [];
+  const name = readdirSync(dir).find((f) => f.startsWith(seedPrefix));
+  if (name === undefined) return [];
+  const text = readFileSync(join(dir, name), 'utf8');
+  const frames: string[][] = [];
+  for (const m of text.matchAll(/([0-9A-F]{5}):  ((?:[0-9A-F]{2} ?){1,16})/g)) {
+    if (m[1] === '00000') frames.push([]);
+    frames[frames.length - 1]?.push(m[2] ?? '');
+  }
+  return frames.map((lines) => hex(lines.join('')));
+}
+
+/** Frames of linux-tcp.pcap (real Linux segments, snap length 128). */
+export const linuxFrames: Uint8Array[] = readPcapFrames(join(here, 'fixtures', 'linux-tcp.pcap'));
