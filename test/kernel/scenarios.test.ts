@@ -96,18 +96,20 @@ for (const family of [4, 6] as const) {
       }
     });
 
-    test('the client sends exactly the bytes written, then one FIN at ISN + 1 + bytes; the server FINs too', async (t) => {
+    test('the client sends the bytes written, then one FIN at ISN + 1 + bytes; the server FINs too', async (t) => {
       const why = await skipReason();
       if (why !== null) return t.skip(why);
       const { meta, frames } = await capture(scenario, scenario);
       const bytes = 4 << 20;
       assert.equal(meta.clientResult.sent, bytes);
-      assert.equal(payloadFrom(frames, meta.client.port), bytes, 'no retransmission on a lossless link');
+      // >= rather than ==: a spurious RTO on a loaded machine may resend a segment; the FIN's
+      // sequence number below pins the exact byte count.
+      assert.ok(payloadFrom(frames, meta.client.port) >= bytes, 'all the payload is on the wire');
       const isn = num(synOf(frames, meta.client.port, false), 'tcp.seq_raw');
       const fins = finsFrom(frames, meta.client.port);
       assert.equal(fins.length, 1);
       // RFC 9293 3.4: the SYN occupies one sequence number, so data ends at ISN + 1 + bytes.
-      assert.equal(num(fins[0]!, 'tcp.seq_raw') + num(fins[0]!, 'tcp.len'), mod32(isn + 1 + bytes));
+      assert.equal(mod32(num(fins[0]!, 'tcp.seq_raw') + num(fins[0]!, 'tcp.len')), mod32(isn + 1 + bytes));
       assert.equal(finsFrom(frames, meta.server.port).length, 1);
     });
   });
@@ -162,15 +164,18 @@ describe('half-close capture', () => {
     assert.equal(clientFins.length, 1);
     const clientFin = clientFins[0]!;
     const clientIsn = num(synOf(frames, meta.client.port, false), 'tcp.seq_raw');
-    assert.equal(num(clientFin, 'tcp.seq_raw') + num(clientFin, 'tcp.len'), mod32(clientIsn + 1 + request));
+    assert.equal(mod32(num(clientFin, 'tcp.seq_raw') + num(clientFin, 'tcp.len')), mod32(clientIsn + 1 + request));
     const finIdx = frames.indexOf(clientFin);
     const after = frames.slice(finIdx + 1);
-    assert.ok(payloadFrom(after, meta.server.port) > response / 2, 'most of the response follows the client FIN');
+    // The server only starts its response on reading EOF, and the capture is on the client's end,
+    // so by causality every response byte is captured after the client's FIN.
+    assert.equal(payloadFrom(after, meta.server.port), response, 'the whole response follows the client FIN');
     assert.equal(payloadFrom(frames, meta.server.port), response);
     const serverFins = finsFrom(frames, meta.server.port);
     assert.equal(serverFins.length, 1);
     const serverIsn = num(synOf(frames, meta.server.port, true), 'tcp.seq_raw');
-    assert.equal(num(serverFins[0]!, 'tcp.seq_raw'), mod32(serverIsn + 1 + response));
+    // The FIN may ride on the last data segment: the FIN's own number is seq + len.
+    assert.equal(mod32(num(serverFins[0]!, 'tcp.seq_raw') + num(serverFins[0]!, 'tcp.len')), mod32(serverIsn + 1 + response));
     assert.ok(frames.indexOf(serverFins[0]!) > finIdx);
   });
 });

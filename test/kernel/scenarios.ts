@@ -114,6 +114,18 @@ export async function makeKernelCapture(
 ): Promise<KernelCaptureMeta> {
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? 30_000;
+  if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new RangeError(`unknown kernel scenario ${String(scenario)}`);
+  for (const [name, v, max] of [
+    ['bytes', opts.bytes, 1 << 30],
+    ['requestBytes', opts.requestBytes, 1 << 30],
+    ['abortAfter', opts.abortAfter, 1 << 30],
+    ['timeoutMs', opts.timeoutMs, 600_000],
+  ] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= max)) throw new RangeError(`${name} must be an integer in [0, ${max}]: ${v}`);
+  }
+  if (scenario === 'udp-fragments' && opts.bytes !== undefined && opts.bytes > 65507) {
+    throw new RangeError(`a UDP datagram holds at most 65507 bytes: ${opts.bytes}`);
+  }
   const pair = await NetnsPair.create();
   try {
     return await withTimeout(runScenario(pair, scenario, outFile, opts, started), timeoutMs, `scenario ${scenario}`);
