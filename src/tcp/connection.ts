@@ -1,0 +1,1815 @@
+/**
+ * One TCP connection as a pure, deterministic state machine (RFC 9293), sans-IO.
+ *
+ * Method groups and call order
+ * ----------------------------
+ * Create:   `TcpConnection.connect(...)` (active OPEN, SYN-SENT), `TcpConnection.accept(...)` (a SYN
+ *           that a listener accepted, SYN-RECEIVED), `TcpConnection.listen(...)` (a passive OPEN that
+ *           stays in LISTEN until a SYN arrives). The ISS always comes from outside (see isn.ts).
+ * Inputs:   `handleSegment(now, seg, meta?)` for every segment addressed to this connection,
+ *           `handleTimeout(now)` when `now >= pollAt()`.
+ * App:      `send(data)`, `shutdown()` (FIN after queued data: half-close), `close()` (shutdown and
+ *           stop reading), `abort()` (RST); `read(max)`, `readInto(dst)`, `peek()` + `consume(n)`
+ *           (consuming opens the receive window); `setNoDelay`, `setKeepAlive`, `setUserTimeout`...
+ * Outputs:  after any input or app call, drain `pollTransmit(now)` until it returns undefined, then
+ *           `pollEvent()` until undefined, then sleep until `pollAt()` (undefined: no timer armed).
+ * Handling several arriving segments before polling lets the engine send one ACK for all of them
+ * (MUST-58, MUST-59).
+ *
+ * Time is a number of milliseconds passed in by the caller (virtual or real); nothing in here reads
+ * a clock, sets a timer or draws randomness. Timers are a table of absolute deadlines (Infinity =
+ * disarmed); `pollAt` is their minimum.
+ *
+ * Sequence variables follow RFC 9293 3.3.1, plus SND.MAX (BSD's snd_max): the highest sequence
+ * number sent. After a retransmission timeout SND.NXT goes back to SND.UNA and climbs again
+ * (go-back-N), so the RFC's "SEG.ACK > SND.NXT" acceptability tests use SND.MAX.
+ *
+ * Invariants:
+ *  - SND.UNA <= SND.NXT <= SND.MAX; send-buffer byte i has sequence number sndBufSeq + i;
+ *  - RCV.NXT + (advertised window) never moves left (SHLD-14) and never exceeds the free space of
+ *    the receive ring, so any acceptable byte has a place in the ring;
+ *  - every queue is bounded by the config; bad input from the network never throws.
+ */
+import { SynackError } from '../errors.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from '../wire/seq.js';
+import { TcpFlag, type SackBlock, type TcpOption, type TcpRepr } from '../wire/tcp.js';
+import type { CongestionControl } from './congestion.js';
+import { advertisedMss, congestionFactory, defaultSendMss, mmsS, resolveConfig, type TcpConfig } from './config.js';
+import { newCounters, type DropReason, type ResetReason, type TcpCounters, type TcpEvent, type TimeoutReason } from './events.js';
+import { listenSegment, type SegmentMeta } from './listen.js';
+import { findMss, findTimestamps, findWindowScale, hasSackPermitted, NOP, optionsLength, synOptions } from './options.js';
+import { RangeSet } from './ranges.js';
+import { resetFor, resetWithSeq, segmentLength } from './reset.js';
+import { ByteRing } from './ring.js';
+import { RttEstimator } from './rtt.js';
+import { isSynchronized, TcpState } from './state.js';
+
+export type { SegmentMeta } from './listen.js';
+
+const { FIN, SYN, RST, PSH, ACK, URG } = TcpFlag;
+const NEVER = Infinity;
+const EMPTY = new Uint8Array(0);
+/** RFC 7323 5.5: TS.Recent is invalid after 24 days of idleness. */
+const PAWS_IDLE = 24 * 24 * 60 * 60 * 1000;
+/** Smallest send MSS we accept from a peer (Linux: 48), against tiny-MSS resource attacks. */
+const MIN_PEER_MSS = 48;
+/** Bound on queued control replies (RSTs to foreign segments). */
+const MAX_CONTROL_REPLIES = 8;
+/** Bound on queued events. */
+const MAX_EVENTS = 64;
+
+export interface ConnectOptions {
+  readonly now: number;
+  readonly localPort: number;
+  readonly remotePort: number;
+  /** Initial send sequence number (from IsnGenerator.isn, or fixed in tests). */
+  readonly iss: number;
+  readonly config?: Partial<TcpConfig>;
+  /** Offset added to `now` for RFC 7323 TSval (IsnGenerator.timestampOffset); default 0. */
+  readonly tsOffset?: number;
+}
+
+export interface AcceptOptions {
+  readonly now: number;
+  /** The SYN that `listenSegment` accepted. */
+  readonly syn: TcpRepr;
+  readonly meta?: SegmentMeta;
+  readonly iss: number;
+  readonly config?: Partial<TcpConfig>;
+  readonly tsOffset?: number;
+}
+
+export interface ListenOptions {
+  readonly localPort: number;
+  /** Chooses the ISS when a SYN arrives. */
+  readonly iss: number | ((now: number, syn: TcpRepr) => number);
+  readonly config?: Partial<TcpConfig>;
+  readonly tsOffset?: number;
+}
+
+export interface SendOptions {
+  /** Mark the data urgent: SND.UP moves to just after its last byte (MUST-30, MUST-62). */
+  readonly urgent?: boolean;
+}
+
+/** A STATUS snapshot (RFC 9293 3.10.6) plus the engine's derived values. */
+export interface TcpInfo {
+  readonly state: TcpState;
+  readonly localPort: number;
+  readonly remotePort: number;
+  readonly iss: number;
+  readonly irs: number;
+  readonly sndUna: number;
+  readonly sndNxt: number;
+  readonly sndMax: number;
+  readonly sndWnd: number;
+  readonly maxSndWnd: number;
+  readonly rcvNxt: number;
+  readonly rcvWnd: number;
+  readonly sndWndShift: number;
+  readonly rcvWndShift: number;
+  readonly peerMss: number;
+  readonly effSndMss: number;
+  readonly rto: number;
+  readonly srtt: number | undefined;
+  readonly cwnd: number;
+  readonly ssthresh: number;
+  readonly timestamps: boolean;
+  readonly sack: boolean;
+  readonly sendQueued: number;
+  readonly readable: number;
+}
+
+type Terminal = { kind: 'closed' } | { kind: 'reset'; reason: ResetReason } | { kind: 'timed-out'; reason: TimeoutReason };
+
+export class TcpConnection {
+  readonly config: TcpConfig;
+  readonly counters: TcpCounters = newCounters();
+
+  private _state: TcpState = TcpState.Closed;
+  private _localPort: number;
+  private _remotePort = 0;
+  private readonly tsOffset: number;
+  private readonly issSource: ((now: number, syn: TcpRepr) => number) | undefined;
+
+  // Per-connection settings the application may change (MUST-17, MUST-21, MUST-24, MUST-27).
+  private nagle: boolean;
+  private keepAlive: boolean;
+  private keepAliveIdle: number;
+  private userTimeout: number;
+  private maxRetransmits: number;
+
+  // ---- TCB (reinitialized by initTcb when a passive connection returns to LISTEN) ----
+  private passive!: boolean;
+  private iss!: number;
+  private irs!: number;
+  private sndUna!: number;
+  private sndNxt!: number;
+  private sndMax!: number;
+  private sndWnd!: number;
+  private sndWl1!: number;
+  private sndWl2!: number;
+  private maxSndWnd!: number;
+  private sndUp!: number | undefined;
+  private sndWndShift!: number;
+  private sndBuf!: ByteRing;
+  private sndBufSeq!: number;
+  private finQueued!: boolean;
+  private finSeq!: number;
+  private wantWritable!: boolean;
+
+  private rcvNxt!: number;
+  private rcvAdvEdge!: number;
+  private rcvWndShift!: number;
+  private rcvBuf!: ByteRing;
+  private rcvOff!: number;
+  private readSeq!: number;
+  private ooo!: RangeSet;
+  private pendingFinSeq!: number | undefined;
+  private peerFin!: boolean;
+  private rcvUp!: number | undefined;
+  private rcvUnacked!: number;
+  private readClosed!: boolean;
+
+  private peerMss!: number;
+  private effMssBase!: number;
+  private offerWindowScale!: number | undefined;
+  private tsEnabled!: boolean;
+  private tsRecent!: number;
+  private tsRecentAt!: number;
+  private lastAckSent!: number;
+  private sackEnabled!: boolean;
+
+  private rtt!: RttEstimator;
+  private cc!: CongestionControl;
+  private rttSeq!: number | undefined;
+  private rttStart!: number;
+  private synRetransmitted!: boolean;
+  private retransmits!: number;
+  private dupAcks!: number;
+  private inRecovery!: boolean;
+  private recover!: number;
+  private persistInterval!: number;
+  private probesOut!: number;
+  private progressAt!: number;
+  private lastRecvAt!: number;
+  private kaProbes!: number;
+  private challengeStart!: number;
+  private challengeCount!: number;
+
+  // Output flags.
+  private ackNow!: boolean;
+  private fastRetransmitNow!: boolean;
+  private probeNow!: boolean;
+  private keepaliveNow!: boolean;
+  private swsOverrideNow!: boolean;
+  private rstToSend!: number | undefined;
+  private controlReplies!: TcpRepr[];
+
+  // Timers (absolute deadlines in ms).
+  private tRetransmit!: number;
+  private tPersist!: number;
+  private tDelayedAck!: number;
+  private tKeepalive!: number;
+  private tTimeWait!: number;
+  private tFinWait2!: number;
+  private tSws!: number;
+
+  // Events.
+  private events: TcpEvent[] = [];
+  private readableQueued = false;
+  private writableQueued = false;
+  private urgentQueued = false;
+  private peerClosedSignalled = false;
+  private terminal: Terminal | undefined = undefined;
+
+  private constructor(localPort: number, config: TcpConfig, tsOffset: number, issSource: ((now: number, syn: TcpRepr) => number) | undefined) {
+    this.config = config;
+    this._localPort = localPort;
+    this.tsOffset = tsOffset >>> 0;
+    this.issSource = issSource;
+    this.nagle = config.nagle;
+    this.keepAlive = config.keepAlive;
+    this.keepAliveIdle = config.keepAliveIdle;
+    this.userTimeout = config.userTimeout;
+    this.maxRetransmits = config.maxRetransmits;
+    this.initTcb(0);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Creation
+  // ------------------------------------------------------------------------------------------
+
+  /** Active OPEN (3.10.1): the connection starts in SYN-SENT; the SYN comes out of pollTransmit. */
+  static connect(o: ConnectOptions): TcpConnection {
+    checkPort(o.localPort, 'localPort');
+    checkPort(o.remotePort, 'remotePort');
+    const c = new TcpConnection(o.localPort, resolveConfig(o.config), o.tsOffset ?? 0, undefined);
+    c._remotePort = o.remotePort;
+    c.initTcb(o.now);
+    c.setIss(o.iss);
+    c._state = TcpState.SynSent;
+    return c;
+  }
+
+  /** Passive OPEN completed by a SYN (3.10.7.2 third step): the connection is in SYN-RECEIVED. */
+  static accept(o: AcceptOptions): TcpConnection {
+    checkPort(o.syn.dstPort, 'syn.dstPort');
+    const c = new TcpConnection(o.syn.dstPort, resolveConfig(o.config), o.tsOffset ?? 0, undefined);
+    c._state = TcpState.Listen;
+    c.passiveOpen(o.now, o.syn, o.iss);
+    return c;
+  }
+
+  /** Passive OPEN (3.10.1): the connection waits in LISTEN; a SYN moves it to SYN-RECEIVED. */
+  static listen(o: ListenOptions): TcpConnection {
+    checkPort(o.localPort, 'localPort');
+    const src = o.iss;
+    const issSource = typeof src === 'number' ? () => src : src;
+    const c = new TcpConnection(o.localPort, resolveConfig(o.config), o.tsOffset ?? 0, issSource);
+    c._state = TcpState.Listen;
+    return c;
+  }
+
+  private initTcb(now: number): void {
+    const cfg = this.config;
+    this.passive = false;
+    this.iss = 0;
+    this.irs = 0;
+    this.sndUna = 0;
+    this.sndNxt = 0;
+    this.sndMax = 0;
+    this.sndWnd = 0;
+    this.sndWl1 = 0;
+    this.sndWl2 = 0;
+    this.maxSndWnd = 0;
+    this.sndUp = undefined;
+    this.sndWndShift = 0;
+    this.sndBuf = new ByteRing(cfg.sendBufferSize);
+    this.sndBufSeq = 0;
+    this.finQueued = false;
+    this.finSeq = 0;
+    this.wantWritable = false;
+    this.rcvNxt = 0;
+    this.rcvAdvEdge = 0;
+    this.rcvWndShift = 0;
+    this.rcvBuf = new ByteRing(cfg.recvBufferSize);
+    this.rcvOff = 0;
+    this.readSeq = 0;
+    this.ooo = new RangeSet(cfg.maxOutOfOrderRanges);
+    this.pendingFinSeq = undefined;
+    this.peerFin = false;
+    this.rcvUp = undefined;
+    this.rcvUnacked = 0;
+    this.readClosed = false;
+    this.peerMss = defaultSendMss(cfg);
+    this.effMssBase = this.computeEffMss(this.peerMss);
+    this.offerWindowScale = cfg.windowScaling ? ourWindowShift(cfg.recvBufferSize) : undefined;
+    this.tsEnabled = false;
+    this.tsRecent = 0;
+    this.tsRecentAt = now;
+    this.lastAckSent = 0;
+    this.sackEnabled = false;
+    this.rtt = new RttEstimator(cfg.initialRto, cfg.minRto, cfg.maxRto);
+    this.cc = congestionFactory(cfg)(this.effMssBase);
+    this.rttSeq = undefined;
+    this.rttStart = 0;
+    this.synRetransmitted = false;
+    this.retransmits = 0;
+    this.dupAcks = 0;
+    this.inRecovery = false;
+    this.recover = 0;
+    this.persistInterval = 0;
+    this.probesOut = 0;
+    this.progressAt = now;
+    this.lastRecvAt = now;
+    this.kaProbes = 0;
+    this.challengeStart = -Infinity;
+    this.challengeCount = 0;
+    this.ackNow = false;
+    this.fastRetransmitNow = false;
+    this.probeNow = false;
+    this.keepaliveNow = false;
+    this.swsOverrideNow = false;
+    this.rstToSend = undefined;
+    this.controlReplies = [];
+    this.clearTimers();
+  }
+
+  private clearTimers(): void {
+    this.tRetransmit = NEVER;
+    this.tPersist = NEVER;
+    this.tDelayedAck = NEVER;
+    this.tKeepalive = NEVER;
+    this.tTimeWait = NEVER;
+    this.tFinWait2 = NEVER;
+    this.tSws = NEVER;
+  }
+
+  private setIss(iss: number): void {
+    iss = iss >>> 0;
+    this.iss = iss;
+    this.sndUna = iss;
+    this.sndNxt = iss;
+    this.sndMax = iss;
+    this.sndBufSeq = seqAdd(iss, 1);
+    this.recover = iss;
+  }
+
+  private computeEffMss(sendMss: number): number {
+    // MUST-16: Eff.snd.MSS = min(SendMSS+20, MMS_S) - TCPhdrsize - IPoptionsize, where the TCP
+    // options of each segment are subtracted when it is built (segmentDataMax).
+    const c = this.config;
+    return Math.max(1, Math.min(sendMss + 20, mmsS(c)) - 20 - c.ipOptionsSize);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Status
+  // ------------------------------------------------------------------------------------------
+
+  get state(): TcpState {
+    return this._state;
+  }
+
+  /** True in CLOSED (the TCB is gone; pollTransmit may still owe a final RST). */
+  get isClosed(): boolean {
+    return this._state === TcpState.Closed;
+  }
+
+  get localPort(): number {
+    return this._localPort;
+  }
+
+  get remotePort(): number {
+    return this._remotePort;
+  }
+
+  /** Bytes that `read` can return now. */
+  get readableBytes(): number {
+    return this.rcvBuf.length;
+  }
+
+  /** The peer sent FIN and every byte before it has been read. */
+  get eof(): boolean {
+    return this.peerFin && this.rcvBuf.length === 0;
+  }
+
+  /** Room in the send buffer. */
+  get writableBytes(): number {
+    if (this.finQueued || !canQueueSend(this._state)) return 0;
+    return this.sndBuf.free;
+  }
+
+  /** Bytes queued or in flight, not yet acknowledged. */
+  get sendQueued(): number {
+    return this.sndBuf.length;
+  }
+
+  /** MUST-33: how much urgent data remains to be read (0 when not in urgent mode). */
+  get urgentPending(): number {
+    if (this.rcvUp === undefined || !seqGt(this.rcvUp, this.readSeq)) return 0;
+    return seqDiff(this.rcvUp, this.readSeq);
+  }
+
+  /** The largest sequence number sent so far (for reopening from TIME-WAIT, MAY-2). */
+  get lastSequenceUsed(): number {
+    return this.sndMax;
+  }
+
+  info(): TcpInfo {
+    return {
+      state: this._state,
+      localPort: this._localPort,
+      remotePort: this._remotePort,
+      iss: this.iss,
+      irs: this.irs,
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      sndMax: this.sndMax,
+      sndWnd: this.sndWnd,
+      maxSndWnd: this.maxSndWnd,
+      rcvNxt: this.rcvNxt,
+      rcvWnd: Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt)),
+      sndWndShift: this.sndWndShift,
+      rcvWndShift: this.rcvWndShift,
+      peerMss: this.peerMss,
+      effSndMss: this.effMssBase,
+      rto: this.rtt.rto,
+      srtt: this.rtt.srtt,
+      cwnd: this.cc.cwnd,
+      ssthresh: this.cc.ssthresh,
+      timestamps: this.tsEnabled,
+      sack: this.sackEnabled,
+      sendQueued: this.sndBuf.length,
+      readable: this.rcvBuf.length,
+    };
+  }
+
+  /**
+   * RFC 9293 3.6.1 (MAY-2) and RFC 6191: may a SYN reopen this connection from TIME-WAIT? True when
+   * the SYN's sequence number is beyond RCV.NXT (or, with timestamps, its TSval is newer than
+   * TS.Recent). The stack then drops this TCB and accepts the SYN with an ISS above
+   * `lastSequenceUsed` (isn.ts `issAbove`).
+   */
+  canReopen(seg: TcpRepr): boolean {
+    if (this._state !== TcpState.TimeWait) return false;
+    if ((seg.flags & (SYN | ACK | RST)) !== SYN) return false;
+    if (this.tsEnabled) {
+      const ts = findTimestamps(seg.options);
+      if (ts) return seqGt(ts.tsval, this.tsRecent);
+    }
+    return seqGt(seg.seq, this.rcvNxt);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Application calls (3.10.2 - 3.10.5)
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * SEND: queue as much of `data` as fits (one copy) and return the number of bytes taken. Data
+   * sent before ESTABLISHED is queued until then. Throws SynackError when the connection cannot
+   * send: 'ERR_SYNACK_CONN_CLOSING' after shutdown/close, 'ERR_SYNACK_NOT_CONNECTED' in LISTEN or
+   * CLOSED, or the terminal cause ('ERR_SYNACK_CONN_RESET', 'ERR_SYNACK_CONN_REFUSED', 'ERR_SYNACK_TIMED_OUT').
+   */
+  send(data: Uint8Array, opts?: SendOptions): number {
+    this.requireOpen('send');
+    if (this.finQueued) throw new SynackError('ERR_SYNACK_CONN_CLOSING', 'connection closing: cannot send after shutdown or close');
+    const n = this.sndBuf.append(data);
+    if (n < data.length) this.wantWritable = true;
+    if (opts?.urgent && n > 0) this.sndUp = seqAdd(this.sndBufSeq, this.sndBuf.length); // MUST-62
+    return n;
+  }
+
+  /**
+   * Half-close (CLOSE of 3.10.4): a FIN follows the queued data; receiving goes on. Idempotent once
+   * the FIN is queued. In LISTEN and SYN-SENT it deletes the connection.
+   */
+  shutdown(): void {
+    switch (this._state) {
+      case TcpState.Closed:
+        return;
+      case TcpState.Listen:
+      case TcpState.SynSent:
+        this.terminate({ kind: 'closed' });
+        return;
+      case TcpState.SynReceived:
+        // Queued until ESTABLISHED is reached (3.10.4 "otherwise, queue for processing").
+        this.queueFin();
+        return;
+      case TcpState.Established:
+        this.queueFin();
+        this._state = TcpState.FinWait1;
+        return;
+      case TcpState.CloseWait:
+        this.queueFin();
+        this._state = TcpState.LastAck;
+        return;
+      default:
+        return; // FIN already queued: no second FIN (3.10.4 FIN-WAIT-1/2)
+    }
+  }
+
+  /**
+   * Full close: shutdown() and stop reading. Unread data, or data arriving later, makes the
+   * connection send a RST to show that data was lost (RFC 9293 3.6.1, MAY-1, SHLD-3).
+   */
+  close(now?: number): void {
+    if (this._state === TcpState.Closed) return;
+    if (this._state === TcpState.Listen || this._state === TcpState.SynSent) {
+      this.terminate({ kind: 'closed' });
+      return;
+    }
+    this.readClosed = true;
+    if (this.rcvBuf.length > 0 || this.ooo.count > 0) {
+      this.abort();
+      return;
+    }
+    this.shutdown();
+    if (this._state === TcpState.FinWait2) this.tFinWait2 = (now ?? this.progressAt) + this.config.finWait2Timeout;
+  }
+
+  /** ABORT (3.10.5): RST in synchronized-ish states, then CLOSED. Queued data is discarded. */
+  abort(): void {
+    switch (this._state) {
+      case TcpState.Closed:
+        return;
+      case TcpState.SynReceived:
+      case TcpState.Established:
+      case TcpState.FinWait1:
+      case TcpState.FinWait2:
+      case TcpState.CloseWait:
+        this.rstToSend = this.sndMax; // <SEQ=SND.NXT><CTL=RST>
+        break;
+      default:
+        break;
+    }
+    this.terminate({ kind: 'closed' });
+  }
+
+  /** Copy out and consume up to `max` bytes of in-order data. Empty when nothing is readable. */
+  read(max = Infinity): Uint8Array {
+    this.requireReadable();
+    const n = Math.min(max, this.rcvBuf.length);
+    if (n <= 0) return EMPTY;
+    const out = new Uint8Array(n);
+    this.rcvBuf.copyOut(0, out, 0, n);
+    this.consume(n);
+    return out;
+  }
+
+  /** Copy up to dst.length bytes into `dst`, consume them, return how many. */
+  readInto(dst: Uint8Array): number {
+    this.requireReadable();
+    const n = Math.min(dst.length, this.rcvBuf.length);
+    if (n <= 0) return 0;
+    this.rcvBuf.copyOut(0, dst, 0, n);
+    this.consume(n);
+    return n;
+  }
+
+  /** Zero-copy views of the readable bytes (one or two); valid until the next call. */
+  peek(max = Infinity): Uint8Array[] {
+    return this.rcvBuf.views(0, Math.min(max, this.rcvBuf.length));
+  }
+
+  /** The application has taken `n` readable bytes: free them and maybe open the window (3.8.6.2.2). */
+  consume(n: number): void {
+    n = Math.max(0, Math.min(Math.floor(n), this.rcvBuf.length));
+    if (n === 0) return;
+    this.rcvBuf.consume(n);
+    this.readSeq = seqAdd(this.readSeq, n);
+    if (this.rcvBuf.length === 0) this.readableQueued = false;
+    // Window update: once the right edge may advance by the SWS threshold and the window at least
+    // doubles (so a sender stalled on a small window hears about it, without an ACK per read).
+    if (this.receivesData()) {
+      const cur = Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt));
+      const free = Math.min(this.rcvBuf.free, this.maxAdvertisable());
+      if (free - cur >= this.rcvSwsThreshold() && free >= 2 * cur) this.ackNow = true;
+    }
+  }
+
+  /** Nagle on (false) or off (true) (MUST-17). */
+  setNoDelay(noDelay: boolean): void {
+    this.nagle = !noDelay;
+  }
+
+  /** Keep-alives on/off per connection (MUST-24), with an optional idle interval (MUST-27). */
+  setKeepAlive(enabled: boolean, idle?: number, now?: number): void {
+    if (idle !== undefined) {
+      if (!(idle > 0)) throw new SynackError('ERR_SYNACK_BAD_ARGUMENT', `keep-alive idle must be > 0 ms, got ${idle}`);
+      this.keepAliveIdle = idle;
+    }
+    this.keepAlive = enabled;
+    this.kaProbes = 0;
+    this.armKeepalive(now ?? this.lastRecvAt);
+  }
+
+  /** The USER TIMEOUT (3.9.1.1) in ms. */
+  setUserTimeout(ms: number): void {
+    if (!(ms > 0)) throw new SynackError('ERR_SYNACK_BAD_ARGUMENT', `user timeout must be > 0 ms, got ${ms}`);
+    this.userTimeout = ms;
+  }
+
+  /** R2: retransmissions of one segment before the connection is closed (MUST-21). */
+  setMaxRetransmits(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new SynackError('ERR_SYNACK_BAD_ARGUMENT', `max retransmits must be an integer >= 1, got ${n}`);
+    this.maxRetransmits = n;
+  }
+
+  private requireOpen(what: string): void {
+    if (this._state === TcpState.Listen) throw new SynackError('ERR_SYNACK_NOT_CONNECTED', `cannot ${what}: connection is listening`);
+    if (this._state !== TcpState.Closed) return;
+    const t = this.terminal;
+    if (t?.kind === 'reset') {
+      if (t.reason === 'refused') throw new SynackError('ERR_SYNACK_CONN_REFUSED', `cannot ${what}: connection refused`);
+      throw new SynackError('ERR_SYNACK_CONN_RESET', `cannot ${what}: connection reset`);
+    }
+    if (t?.kind === 'timed-out') throw new SynackError('ERR_SYNACK_TIMED_OUT', `cannot ${what}: connection timed out (${t.reason})`);
+    throw new SynackError('ERR_SYNACK_NOT_CONNECTED', `cannot ${what}: connection does not exist`);
+  }
+
+  private requireReadable(): void {
+    if (this.readClosed) throw new SynackError('ERR_SYNACK_CONN_CLOSED', 'cannot read: the connection was closed for reading');
+  }
+
+  private queueFin(): void {
+    if (this.finQueued) return;
+    this.finQueued = true;
+    this.finSeq = seqAdd(this.sndBufSeq, this.sndBuf.length);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Events
+  // ------------------------------------------------------------------------------------------
+
+  pollEvent(): TcpEvent | undefined {
+    const e = this.events.shift();
+    if (e?.type === 'urgent') this.urgentQueued = false;
+    else if (e?.type === 'writable') this.writableQueued = false;
+    return e;
+  }
+
+  private emit(e: TcpEvent): void {
+    // Bounded: an application that never polls loses non-terminal events beyond MAX_EVENTS.
+    const terminal = e.type === 'closed' || e.type === 'reset' || e.type === 'timed-out';
+    if (this.events.length >= MAX_EVENTS && !terminal) return;
+    this.events.push(e);
+  }
+
+  private terminate(t: Terminal): void {
+    if (this._state === TcpState.Closed && this.terminal) return;
+    this._state = TcpState.Closed;
+    this.clearTimers();
+    this.ackNow = false;
+    this.fastRetransmitNow = false;
+    this.probeNow = false;
+    this.keepaliveNow = false;
+    if (t.kind !== 'closed' || this.rstToSend !== undefined) {
+      // Reset, timeout, abort: all segment queues are flushed (3.10.7.4, 3.10.8).
+      this.sndBuf.clear();
+      this.rcvBuf.clear();
+      this.ooo.clear();
+    }
+    if (this.terminal === undefined) {
+      this.terminal = t;
+      if (t.kind === 'closed') this.emit({ type: 'closed' });
+      else if (t.kind === 'reset') this.emit({ type: 'reset', reason: t.reason });
+      else this.emit({ type: 'timed-out', reason: t.reason });
+    }
+  }
+
+  private drop(reason: DropReason): void {
+    this.counters.drops[reason]++;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // SEGMENT ARRIVES (3.10.7)
+  // ------------------------------------------------------------------------------------------
+
+  handleSegment(now: number, seg: TcpRepr, meta?: SegmentMeta): void {
+    this.counters.segmentsIn++;
+    this.counters.bytesIn += seg.payload.length;
+    if (seg.dstPort !== this._localPort || (this._state !== TcpState.Listen && this._state !== TcpState.Closed && seg.srcPort !== this._remotePort)) {
+      this.drop('port-mismatch');
+      return;
+    }
+    switch (this._state) {
+      case TcpState.Closed:
+        this.segmentClosed(seg);
+        return;
+      case TcpState.Listen:
+        this.segmentListen(now, seg, meta);
+        return;
+      case TcpState.SynSent:
+        this.segmentSynSent(now, seg, meta);
+        return;
+      default:
+        this.segmentOther(now, seg, meta);
+    }
+  }
+
+  /** 3.10.7.1: no TCB; answer with a RST unless the segment is one. */
+  private segmentClosed(seg: TcpRepr): void {
+    this.drop('closed');
+    const r = resetFor(seg);
+    if (r) this.queueControl(r);
+  }
+
+  private queueControl(r: TcpRepr): void {
+    if (this.controlReplies.length < MAX_CONTROL_REPLIES) this.controlReplies.push(r);
+  }
+
+  /** 3.10.7.2 */
+  private segmentListen(now: number, seg: TcpRepr, meta?: SegmentMeta): void {
+    const a = listenSegment(seg, meta);
+    switch (a.action) {
+      case 'ignore':
+        this.drop('listen-rst');
+        return;
+      case 'reset':
+        if (a.reason === 'option-error') this.drop('option-error');
+        else this.drop('ack-unacceptable');
+        this.queueControl(a.reply);
+        return;
+      case 'drop':
+        this.drop(a.reason);
+        return;
+      case 'accept':
+        if (!this.issSource) {
+          this.drop('closed');
+          return;
+        }
+        this.passiveOpen(now, seg, this.issSource(now, seg));
+    }
+  }
+
+  /** LISTEN + SYN: fill in the remote socket, RCV.NXT, IRS, choose ISS, answer SYN,ACK. */
+  private passiveOpen(now: number, syn: TcpRepr, iss: number): void {
+    this._remotePort = syn.srcPort;
+    this.initTcb(now);
+    this.passive = true;
+    this.setIss(iss);
+    this.irs = syn.seq;
+    this.rcvNxt = seqAdd(syn.seq, 1);
+    this.readSeq = this.rcvNxt;
+    this.rcvAdvEdge = this.rcvNxt;
+    this.lastAckSent = this.rcvNxt;
+    this.negotiate(now, syn, true);
+    this.sndWnd = syn.window; // never scaled in a SYN (RFC 7323 2.2)
+    this.maxSndWnd = this.sndWnd;
+    this.sndWl1 = syn.seq;
+    this.sndWl2 = this.iss;
+    this._state = TcpState.SynReceived;
+    // Text on the SYN is not acknowledged; the peer sends it again once ESTABLISHED.
+    if (syn.payload.length > 0) this.drop('syn-data');
+    this.lastRecvAt = now;
+  }
+
+  /** Options of the peer's SYN (MUST-14, MUST-15, RFC 7323, RFC 2018). */
+  private negotiate(now: number, syn: TcpRepr, passive: boolean): void {
+    const cfg = this.config;
+    const mss = findMss(syn.options);
+    this.peerMss = mss === undefined ? defaultSendMss(cfg) : Math.max(MIN_PEER_MSS, mss);
+    this.effMssBase = this.computeEffMss(this.peerMss);
+    this.cc = congestionFactory(cfg)(this.effMssBase);
+    const ws = findWindowScale(syn.options);
+    if (this.offerWindowScale !== undefined && ws !== undefined) {
+      this.sndWndShift = Math.min(14, ws); // RFC 7323 2.3: larger shifts are treated as 14
+      this.rcvWndShift = this.offerWindowScale;
+    } else {
+      this.sndWndShift = 0;
+      this.rcvWndShift = 0;
+      if (passive) this.offerWindowScale = undefined;
+    }
+    const ts = findTimestamps(syn.options);
+    this.tsEnabled = cfg.timestamps && ts !== undefined;
+    if (ts && this.tsEnabled) {
+      this.tsRecent = ts.tsval;
+      this.tsRecentAt = now;
+    }
+    this.sackEnabled = cfg.sack && hasSackPermitted(syn.options);
+  }
+
+  /** 3.10.7.3 */
+  private segmentSynSent(now: number, seg: TcpRepr, meta?: SegmentMeta): void {
+    const f = seg.flags;
+    let ackOk = false;
+    // First, check the ACK bit.
+    if (f & ACK) {
+      if (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndMax)) {
+        if (f & RST) this.drop('syn-sent-rst-no-ack');
+        else {
+          this.drop('syn-sent-bad-ack');
+          this.queueControl(resetWithSeq(seg, seg.ack));
+        }
+        return;
+      }
+      ackOk = seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndMax);
+    }
+    // Second, check the RST bit: acceptable only if it acknowledges our SYN.
+    if (f & RST) {
+      if (ackOk) this.terminate({ kind: 'reset', reason: 'refused' });
+      else this.drop('syn-sent-rst-no-ack');
+      return;
+    }
+    // Third: security/compartment is not used (RFC 9293 A.1.2: ignorable outside MLS systems).
+    // MUST-7: an illegal option length resets a connection we can attribute (the ACK matched).
+    if (meta?.optionError) {
+      this.drop('option-error');
+      if (ackOk && this.config.illegalOptionAction === 'reset') {
+        this.queueControl(resetWithSeq(seg, seg.ack));
+        this.terminate({ kind: 'reset', reason: 'illegal-option' });
+      }
+      return;
+    }
+    // Fourth, check the SYN bit.
+    if (!(f & SYN)) {
+      this.drop('syn-sent-no-syn');
+      return;
+    }
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.readSeq = this.rcvNxt;
+    this.rcvAdvEdge = seqAdd(this.rcvNxt, Math.min(0xffff, this.rcvBuf.free)); // what our SYN offered
+    this.lastAckSent = this.rcvNxt;
+    this.negotiate(now, seg, false);
+    this.lastRecvAt = now;
+    if (ackOk) {
+      this.ackAdvance(now, seg, seg.ack);
+    }
+    if (seqGt(this.sndUna, this.iss)) {
+      // Our SYN is acknowledged: ESTABLISHED. SND.WND from the SYN is never scaled (RFC 7323 2.2).
+      this.sndWnd = seg.window;
+      this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = seg.ack;
+      this.establish(now);
+      this.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+      if (seg.payload.length > 0 || f & (FIN | URG)) {
+        // Continue at the sixth step with the SYN trimmed off and the text trimmed to our window.
+        const room = Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt));
+        const end = Math.min(seg.payload.length, room);
+        this.processUrgText(now, seg, seqAdd(seg.seq, 1), 0, end, (f & FIN) !== 0 && end === seg.payload.length && room > end);
+      }
+      this.updateSendTimers(now);
+      return;
+    }
+    // Simultaneous open (MUST-10): SYN-RECEIVED, answer <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+    this._state = TcpState.SynReceived;
+    this.sndWnd = seg.window;
+    this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
+    this.sndWl1 = seg.seq;
+    this.sndWl2 = seg.ack;
+    this.sndNxt = this.iss; // the SYN goes out again, now with ACK
+    this.tRetransmit = NEVER;
+    if (seg.payload.length > 0) this.drop('syn-data');
+  }
+
+  private establish(now: number): void {
+    this._state = TcpState.Established;
+    this.emit({ type: 'connected' });
+    // RFC 6298 5.7: a timed-out SYN means RTO restarts at 3 s once data transmission begins.
+    if (this.synRetransmitted && this.rtt.srtt === undefined && this.rtt.rto < 3000) this.rtt.restart(3000);
+    this.armKeepalive(now);
+    if (this.finQueued) this._state = TcpState.FinWait1; // CLOSE queued in SYN-RECEIVED (3.10.4)
+  }
+
+  /** 3.10.7.4: SYN-RECEIVED and the synchronized states. */
+  private segmentOther(now: number, seg: TcpRepr, meta?: SegmentMeta): void {
+    const st = this._state;
+    let f = seg.flags;
+    let seq = seg.seq;
+
+    // SYN-RECEIVED special cases, before the sequence test.
+    if (st === TcpState.SynReceived && f & SYN && seg.seq === this.irs && !(f & RST)) {
+      if (!(f & ACK) && this.passive) {
+        // The peer retransmitted its SYN: our SYN,ACK was lost; send it again (as Linux does).
+        if (seqGt(this.sndNxt, this.iss)) this.sndNxt = this.iss;
+        this.lastRecvAt = now;
+        return;
+      }
+      if (f & ACK && !this.passive && seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndMax)) {
+        // Simultaneous open, RFC 9293 Figure 8 line 6: the peer's SYN,ACK carries its SYN (already
+        // received) and acknowledges ours. Process it as the ACK it is (Appendix A.2 issue).
+        f &= ~SYN;
+        seq = seqAdd(seq, 1);
+      }
+    }
+
+    // RFC 7323: timestamps (missing TSopt, PAWS) before the sequence test.
+    const ts = this.tsEnabled ? findTimestamps(seg.options) : undefined;
+    if (this.tsEnabled && !(f & RST)) {
+      if (!ts) {
+        this.drop('missing-timestamp'); // RFC 7323 3.2: SHOULD silently drop
+        return;
+      }
+      if (now - this.tsRecentAt > PAWS_IDLE) this.tsRecentAt = now; // 5.5: TS.Recent went stale
+      else if (seqLt(ts.tsval, this.tsRecent)) {
+        // 5.3 R1: PAWS: not acceptable; acknowledge and drop.
+        this.drop('paws');
+        this.ackNow = true;
+        return;
+      }
+    }
+
+    const payloadLen = seg.payload.length;
+    const segLen = payloadLen + (f & SYN ? 1 : 0) + (f & FIN ? 1 : 0);
+    const wnd = Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt));
+    const rightEdge = seqAdd(this.rcvNxt, wnd);
+
+    // TIME-WAIT: a retransmission of the peer's FIN is acknowledged and restarts the 2 MSL timer
+    // (3.10.7.4 fifth and eighth steps; the FIN sits just below RCV.NXT, so the literal sequence
+    // test would reject it before those steps are reached).
+    if (st === TcpState.TimeWait && f & FIN && !(f & (RST | SYN)) && seqAdd(seq, segLen) === this.rcvNxt) {
+      this.ackNow = true;
+      this.enterTimeWait(now);
+      return;
+    }
+
+    // Second, check the RST bit (RFC 5961 3 as adopted by 3.10.7.4): exact match resets,
+    // in-window gets a challenge ACK, anything else is silently dropped. (A RST never fails the
+    // first step "with an ACK"; this ordering is equivalent.)
+    if (f & RST) {
+      if (seq === this.rcvNxt) {
+        this.rstReceived();
+      } else if (wnd > 0 && seqInRange(seq, this.rcvNxt, rightEdge)) {
+        this.drop('rst-not-exact');
+        this.challengeAck(now);
+      } else {
+        this.drop('rst-out-of-window');
+      }
+      return;
+    }
+
+    // First, check the sequence number (Table 6).
+    let acceptable: boolean;
+    if (segLen === 0) acceptable = wnd === 0 ? seq === this.rcvNxt : seqInRange(seq, this.rcvNxt, rightEdge);
+    else if (wnd === 0) acceptable = false;
+    else {
+      const last = seqAdd(seq, segLen - 1);
+      acceptable =
+        seqInRange(seq, this.rcvNxt, rightEdge) ||
+        seqInRange(last, this.rcvNxt, rightEdge) ||
+        // A segment that covers the whole window also has acceptable parts.
+        (seqLt(seq, this.rcvNxt) && seqGe(last, rightEdge));
+    }
+    let dataStart = 0;
+    let dataEnd = payloadLen;
+    let fin = (f & FIN) !== 0;
+    let syn = (f & SYN) !== 0;
+    if (!acceptable) {
+      if (wnd === 0 && seq === this.rcvNxt) {
+        // Zero window: keep the ACK, URG (and SYN) of a segment at the left edge, drop its text and
+        // FIN, and answer with the current window (3.8.6.1, MUST-66, 3.10.7.4 "special allowance").
+        dataEnd = 0;
+        fin = false;
+        this.ackNow = true;
+      } else {
+        this.drop('out-of-window');
+        this.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+        this.lastRecvAt = now;
+        return;
+      }
+    } else {
+      // Trim to the idealized segment that starts at RCV.NXT and ends inside the window.
+      let excess = seqDiff(this.rcvNxt, seq);
+      if (excess > 0) {
+        if (syn) {
+          syn = false;
+          excess--;
+          seq = seqAdd(seq, 1);
+        }
+        const cut = Math.min(excess, dataEnd - dataStart);
+        dataStart += cut;
+        seq = seqAdd(seq, cut);
+        excess -= cut;
+        if (excess > 0 && fin) fin = false;
+      }
+      let over = seqDiff(seqAdd(seq, dataEnd - dataStart + (syn ? 1 : 0) + (fin ? 1 : 0)), rightEdge);
+      if (over > 0 && fin) {
+        fin = false;
+        over--;
+      }
+      if (over > 0) dataEnd -= Math.min(over, dataEnd - dataStart);
+    }
+    this.lastRecvAt = now;
+    this.kaProbes = 0;
+    this.armKeepalive(now);
+
+    // RFC 7323 4.3: record TS.Recent from segments that start at or before Last.ACK.sent.
+    if (ts && seqGe(ts.tsval, this.tsRecent) && seqLe(seg.seq, this.lastAckSent)) {
+      this.tsRecent = ts.tsval;
+      this.tsRecentAt = now;
+    }
+
+    // MUST-7: an illegal option length, on a segment that passed the sequence test.
+    if (meta?.optionError) {
+      this.drop('option-error');
+      if (this.config.illegalOptionAction === 'reset' && st !== TcpState.TimeWait) {
+        this.rstToSend = this.sndMax;
+        this.terminate({ kind: 'reset', reason: 'illegal-option' });
+      }
+      return;
+    }
+
+    // Fourth, check the SYN bit.
+    if (syn) {
+      if (st === TcpState.SynReceived && this.passive) {
+        this.returnToListen();
+        return;
+      }
+      // RFC 5961 4 / 3.10.7.4: challenge ACK, drop.
+      this.drop('syn-in-window');
+      this.challengeAck(now);
+      return;
+    }
+
+    // Fifth, check the ACK field.
+    if (!(f & ACK)) {
+      this.drop('no-ack');
+      return;
+    }
+    const ack = seg.ack;
+    if (this._state === TcpState.SynReceived) {
+      if (seqLt(this.sndUna, ack) && seqLe(ack, this.sndMax)) {
+        this.sndWnd = seg.window << this.sndWndShift;
+        this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
+        this.sndWl1 = seg.seq;
+        this.sndWl2 = ack;
+        this.establish(now);
+      } else {
+        this.drop('ack-unacceptable');
+        this.queueControl(resetWithSeq(seg, ack)); // <SEQ=SEG.ACK><CTL=RST>
+        return;
+      }
+    }
+    // RFC 5961 5 (MAY-12, adopted as MUST for stacks implementing 5961):
+    // SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT, else ACK and drop.
+    if (seqGt(ack, this.sndMax)) {
+      this.drop('ack-unsent');
+      this.challengeAck(now);
+      return;
+    }
+    if (seqLt(ack, seqAdd(this.sndUna, -this.maxSndWnd))) {
+      this.drop('ack-unacceptable');
+      this.challengeAck(now);
+      return;
+    }
+    this.processAck(now, seg, ack);
+    if (this._state === TcpState.Closed) return;
+    const stAfterAck = this._state as TcpState;
+    if (stAfterAck === TcpState.Closing && !this.finAcked()) {
+      // "otherwise, ignore the segment"
+      this.drop('closing-not-fin-ack');
+      return;
+    }
+
+    this.processUrgText(now, seg, seq, dataStart, dataEnd, fin);
+  }
+
+  /** Steps six to eight (URG, text, FIN) on the trimmed segment [dataStart, dataEnd) at `seq`. */
+  private processUrgText(now: number, seg: TcpRepr, seq: number, dataStart: number, dataEnd: number, fin: boolean): void {
+    const st = this._state;
+    const open = st === TcpState.Established || st === TcpState.FinWait1 || st === TcpState.FinWait2;
+    // Sixth, the URG bit (MUST-30..33; in CLOSE-WAIT and later: ignore).
+    if (seg.flags & URG && open) {
+      const up = seqAdd(seg.seq, seg.urgentPointer); // MUST-62: points just past the urgent data
+      if (this.rcvUp === undefined || seqGt(up, this.rcvUp)) {
+        this.rcvUp = up;
+        if (seqGt(up, this.readSeq) && !this.urgentQueued) {
+          // MUST-32: tell the application whenever the urgent pointer advances (one event pending at
+          // a time; `urgentPending` always has the current amount, MUST-33).
+          this.urgentQueued = true;
+          this.emit({ type: 'urgent', pending: seqDiff(up, this.readSeq) });
+        }
+      }
+    }
+    // Seventh, the segment text.
+    const n = dataEnd - dataStart;
+    if (n > 0) {
+      if (!open || this.peerFin) {
+        this.drop('data-after-fin'); // "This should not occur ... Ignore the segment text."
+      } else if (this.readClosed) {
+        // SHLD-3: the application closed for reading; new data is lost: say so with a RST.
+        this.rstToSend = this.sndMax;
+        this.terminate({ kind: 'reset', reason: 'data-after-close' });
+        return;
+      } else {
+        this.receiveText(now, seg.payload, seq, dataStart, dataEnd, fin);
+        return;
+      }
+    }
+    // Eighth, the FIN bit.
+    if (fin) this.receiveFin(now, seq);
+  }
+
+  private receiveText(now: number, payload: Uint8Array, seq: number, start: number, end: number, fin: boolean): void {
+    const off = seqDiff(seq, this.rcvNxt);
+    // Defensive: the window invariant keeps acceptable text inside the ring; never write past it.
+    const room = this.rcvBuf.capacity - this.rcvBuf.length - off;
+    if (end - start > room) {
+      end = start + Math.max(0, room);
+      fin = false;
+    }
+    const n = end - start;
+    if (n <= 0) return;
+    if (off > 0) {
+      // Out of order: hold it (SHLD-31) in the ring, in place; acknowledge at once (RFC 5681 4.2).
+      const s = this.rcvOff + off;
+      if (!this.ooo.add(s, s + n)) {
+        this.drop('ooo-full');
+      } else {
+        this.rcvBuf.writeAt(this.rcvBuf.length + off, payload, start, end);
+        if (fin) this.pendingFinSeq = seqAdd(seq, n);
+      }
+      this.ackNow = true;
+      return;
+    }
+    // In order.
+    this.rcvBuf.writeAt(this.rcvBuf.length, payload, start, end);
+    this.rcvBuf.commit(n);
+    this.rcvOff += n;
+    this.rcvNxt = seqAdd(this.rcvNxt, n);
+    this.rcvUnacked += n;
+    let filled = false;
+    if (this.ooo.count > 0) {
+      const front = this.ooo.advance(this.rcvOff);
+      if (front > this.rcvOff) {
+        const extra = front - this.rcvOff;
+        this.rcvBuf.commit(extra);
+        this.rcvOff = front;
+        this.rcvNxt = seqAdd(this.rcvNxt, extra);
+        this.rcvUnacked += extra;
+      }
+      filled = true;
+    }
+    if (!this.readableQueued) {
+      this.readableQueued = true;
+      this.emit({ type: 'readable' });
+    }
+    if (fin) this.pendingFinSeq = this.rcvNxt;
+    if (this.pendingFinSeq !== undefined) {
+      if (this.pendingFinSeq === this.rcvNxt) {
+        this.receiveFin(now, this.rcvNxt);
+        return;
+      }
+      if (seqLt(this.pendingFinSeq, this.rcvNxt)) this.pendingFinSeq = undefined; // inconsistent peer
+    }
+    // Delayed ACK (SHLD-18, MUST-40); at least every second full-sized segment (SHLD-19);
+    // at once when a gap was (partly) filled or out-of-order data remains (RFC 5681 4.2).
+    if (filled || this.ooo.count > 0 || this.config.delayedAck === 0 || this.rcvUnacked >= 2 * this.rcvFullSegment()) {
+      this.ackNow = true;
+    } else if (this.tDelayedAck === NEVER) {
+      this.tDelayedAck = now + this.config.delayedAck;
+    }
+  }
+
+  private receiveFin(now: number, finSeq: number): void {
+    if (finSeq !== this.rcvNxt) {
+      this.pendingFinSeq = finSeq; // beyond a gap: held until the gap fills
+      this.ackNow = true;
+      return;
+    }
+    this.pendingFinSeq = undefined;
+    const st = this._state;
+    if (!this.peerFin) {
+      // Advance RCV.NXT over the FIN and acknowledge it; signal "connection closing".
+      this.rcvNxt = seqAdd(this.rcvNxt, 1);
+      this.peerFin = true;
+      if (!this.peerClosedSignalled) {
+        this.peerClosedSignalled = true;
+        this.emit({ type: 'peer-closed' });
+      }
+    }
+    this.ackNow = true;
+    switch (st) {
+      case TcpState.SynReceived:
+      case TcpState.Established:
+        this._state = TcpState.CloseWait;
+        break;
+      case TcpState.FinWait1:
+        if (this.finAcked()) this.enterTimeWait(now);
+        else this._state = TcpState.Closing;
+        break;
+      case TcpState.FinWait2:
+        this.enterTimeWait(now);
+        break;
+      case TcpState.TimeWait:
+        this.enterTimeWait(now);
+        break;
+      default:
+        break; // CLOSE-WAIT, CLOSING, LAST-ACK: remain
+    }
+  }
+
+  private enterTimeWait(now: number): void {
+    this._state = TcpState.TimeWait;
+    // Start (or restart) the 2 MSL timer (MUST-13); turn off the other timers.
+    this.tRetransmit = NEVER;
+    this.tPersist = NEVER;
+    this.tKeepalive = NEVER;
+    this.tDelayedAck = NEVER;
+    this.tFinWait2 = NEVER;
+    this.tSws = NEVER;
+    this.tTimeWait = now + 2 * this.config.msl;
+  }
+
+  private rstReceived(): void {
+    switch (this._state) {
+      case TcpState.SynReceived:
+        if (this.passive) this.returnToListen();
+        else this.terminate({ kind: 'reset', reason: 'refused' });
+        return;
+      case TcpState.TimeWait:
+        this.terminate({ kind: 'closed' });
+        return;
+      default:
+        // ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT: "connection reset"; CLOSING, LAST-ACK: CLOSED,
+        // and the application learns it was an abort (MUST-12).
+        this.terminate({ kind: 'reset', reason: 'reset' });
+    }
+  }
+
+  /** 3.10.7.4: a passive connection in SYN-RECEIVED returns to LISTEN. */
+  private returnToListen(): void {
+    this.initTcb(this.lastRecvAt);
+    this._remotePort = 0;
+    this._state = TcpState.Listen;
+    this.emit({ type: 'returned-to-listen' });
+  }
+
+  private challengeAck(now: number): void {
+    // RFC 5961 7: throttle challenge ACKs.
+    if (now - this.challengeStart >= this.config.challengeAckInterval) {
+      this.challengeStart = now;
+      this.challengeCount = 0;
+    }
+    if (this.challengeCount < this.config.challengeAckLimit) {
+      this.challengeCount++;
+      this.counters.challengeAcks++;
+      this.ackNow = true;
+    } else {
+      this.counters.challengeAcksSuppressed++;
+    }
+  }
+
+  private finAcked(): boolean {
+    return this.finQueued && seqGt(this.sndUna, this.finSeq);
+  }
+
+  /** SND.UNA moves to `ack` (already validated to be in (SND.UNA, SND.MAX]). */
+  private ackAdvance(now: number, seg: TcpRepr, ack: number): number {
+    const acked = seqDiff(ack, this.sndUna);
+    const dataAcked = Math.max(0, Math.min(seqDiff(ack, this.sndBufSeq), this.sndBuf.length));
+    if (dataAcked > 0) {
+      this.sndBuf.consume(dataAcked);
+      this.sndBufSeq = seqAdd(this.sndBufSeq, dataAcked);
+    }
+    this.sndUna = ack;
+    if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
+    this.retransmits = 0;
+    this.progressAt = now;
+    // RTT (RFC 6298 with Karn's rule; RFC 7323 4 with timestamps).
+    let sampled = false;
+    if (this.tsEnabled) {
+      const ts = findTimestamps(seg.options);
+      if (ts && ts.tsecr !== 0) {
+        const r = seqDiff(this.tsNow(now), ts.tsecr);
+        if (r >= 0) {
+          this.rtt.sample(r);
+          sampled = true;
+        }
+      }
+    }
+    if (this.rttSeq !== undefined && seqGe(ack, this.rttSeq)) {
+      if (!sampled) this.rtt.sample(now - this.rttStart);
+      this.rttSeq = undefined;
+    }
+    if (this.sndUp !== undefined && seqGe(this.sndUna, this.sndUp)) this.sndUp = undefined;
+    if (this.wantWritable && this.sndBuf.free >= Math.max(1, this.sndBuf.capacity >> 2)) {
+      this.wantWritable = false;
+      if (!this.writableQueued) {
+        this.writableQueued = true;
+        this.emit({ type: 'writable' });
+      }
+    }
+    return acked;
+  }
+
+  /** Fifth step, the per-state ACK processing of the synchronized states. */
+  private processAck(now: number, seg: TcpRepr, ack: number): void {
+    const wasFinAcked = this.finAcked();
+    const flightBefore = seqDiff(this.sndMax, this.sndUna);
+    const segWnd = seg.window << this.sndWndShift;
+    this.probesOut = 0; // the peer answers: zero-window probing may go on (MUST-37)
+    if (seqGt(ack, this.sndUna)) {
+      const acked = this.ackAdvance(now, seg, ack);
+      const mss = this.effMssBase;
+      if (this.inRecovery) {
+        if (seqGe(ack, this.recover)) {
+          this.inRecovery = false;
+          this.cc.onExitRecovery({ mss, flightSize: seqDiff(this.sndMax, this.sndUna), now });
+        } else {
+          // NewReno partial ACK (RFC 6582 3.2 step 3): retransmit the next unacknowledged segment.
+          this.cc.onPartialAck(acked, { mss, flightSize: flightBefore, now });
+          this.fastRetransmitNow = true;
+        }
+      } else {
+        this.cc.onAck(acked, { mss, flightSize: flightBefore, now });
+      }
+      this.dupAcks = 0;
+      // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it.
+      this.tRetransmit = this.sndUna === this.sndMax ? NEVER : now + this.rtt.rto;
+    } else if (
+      ack === this.sndUna &&
+      seg.payload.length === 0 &&
+      !(seg.flags & (SYN | FIN)) &&
+      segWnd === this.sndWnd &&
+      this.sndMax !== this.sndUna
+    ) {
+      // A duplicate ACK (RFC 5681 2).
+      this.counters.dupAcksIn++;
+      this.dupAcks++;
+      const mss = this.effMssBase;
+      if (this.dupAcks === 3 && !this.inRecovery && seqGt(ack, this.recover)) {
+        // Fast retransmit (RFC 5681 3.2, RFC 6582 3.2 step 2).
+        this.inRecovery = true;
+        this.recover = this.sndMax;
+        this.cc.onEnterRecovery({ mss, flightSize: flightBefore, now });
+        this.fastRetransmitNow = true;
+        this.counters.fastRetransmits++;
+      } else if (this.dupAcks > 3 && this.inRecovery) {
+        this.cc.onDupAckInRecovery({ mss, flightSize: flightBefore, now });
+      }
+    }
+    // Window update (SND.UNA =< SEG.ACK =< SND.NXT, and not older than the last update).
+    if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
+      this.sndWnd = segWnd;
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = ack;
+      if (segWnd > this.maxSndWnd) this.maxSndWnd = segWnd;
+    }
+    this.updateSendTimers(now);
+
+    const finNowAcked = !wasFinAcked && this.finAcked();
+    if (finNowAcked) this.emit({ type: 'fin-acked' });
+    switch (this._state) {
+      case TcpState.FinWait1:
+        if (this.finAcked()) {
+          this._state = TcpState.FinWait2;
+          if (this.readClosed) this.tFinWait2 = now + this.config.finWait2Timeout;
+        }
+        break;
+      case TcpState.Closing:
+        if (this.finAcked()) this.enterTimeWait(now);
+        break;
+      case TcpState.LastAck:
+        if (this.finAcked()) this.terminate({ kind: 'closed' });
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Timers (3.10.8)
+  // ------------------------------------------------------------------------------------------
+
+  /** The next deadline, or undefined when no timer is armed. */
+  pollAt(): number | undefined {
+    const t = Math.min(
+      this.tRetransmit,
+      this.tPersist,
+      this.tDelayedAck,
+      this.tKeepalive,
+      this.tTimeWait,
+      this.tFinWait2,
+      this.tSws,
+      this.userDeadline(),
+    );
+    return t === NEVER ? undefined : t;
+  }
+
+  private userDeadline(): number {
+    const st = this._state;
+    if (st === TcpState.Closed || st === TcpState.Listen || st === TcpState.TimeWait) return NEVER;
+    const waiting = this.sndMax !== this.sndUna || (this.tPersist !== NEVER);
+    return waiting ? this.progressAt + this.userTimeout : NEVER;
+  }
+
+  handleTimeout(now: number): void {
+    if (this._state === TcpState.Closed || this._state === TcpState.Listen) return;
+    if (this.tTimeWait <= now) {
+      // TIME-WAIT TIMEOUT: delete the TCB.
+      this.terminate({ kind: 'closed' });
+      return;
+    }
+    if (this.userDeadline() <= now) {
+      // USER TIMEOUT: flush, signal, CLOSED.
+      this.terminate({ kind: 'timed-out', reason: 'user-timeout' });
+      return;
+    }
+    if (this.tFinWait2 <= now) {
+      this.terminate({ kind: 'timed-out', reason: 'fin-wait-2' });
+      return;
+    }
+    if (this.tRetransmit <= now) {
+      this.tRetransmit = NEVER;
+      this.onRetransmitTimeout(now);
+      if (this.isClosed) return;
+    }
+    if (this.tPersist <= now) {
+      this.tPersist = NEVER;
+      this.onPersistTimeout(now);
+      if (this.isClosed) return;
+    }
+    if (this.tKeepalive <= now) {
+      this.tKeepalive = NEVER;
+      this.onKeepaliveTimeout(now);
+      if (this.isClosed) return;
+    }
+    if (this.tDelayedAck <= now) {
+      this.tDelayedAck = NEVER;
+      this.ackNow = true;
+    }
+    if (this.tSws <= now) {
+      this.tSws = NEVER;
+      this.swsOverrideNow = true;
+    }
+  }
+
+  /** RETRANSMISSION TIMEOUT: resend from SND.UNA, back off (RFC 6298 5.4-5.6), give up at R2. */
+  private onRetransmitTimeout(now: number): void {
+    if (this.sndMax === this.sndUna) return;
+    const st = this._state;
+    const handshake = st === TcpState.SynSent || st === TcpState.SynReceived;
+    if (!handshake && this.sndWnd === 0) {
+      // The window closed with data in flight: probe it, do not time out data beyond the right
+      // edge (SHLD-17).
+      this.onPersistTimeout(now);
+      return;
+    }
+    this.retransmits++;
+    const limit = handshake ? this.config.maxSynRetries : this.maxRetransmits;
+    if (this.retransmits > limit) {
+      // MUST-20 (c): close the connection after R2.
+      this.terminate({ kind: 'timed-out', reason: handshake ? 'syn' : 'retransmit' });
+      return;
+    }
+    if (this.retransmits === this.config.retransmitAdvice) {
+      // MUST-20 (b), SHLD-9: negative advice / tell the application.
+      this.emit({ type: 'retransmitting', count: this.retransmits });
+    }
+    this.counters.timeouts++;
+    if (handshake) this.synRetransmitted = true;
+    this.cc.onTimeout({ mss: this.effMssBase, flightSize: seqDiff(this.sndMax, this.sndUna), now });
+    this.rtt.backoff();
+    this.inRecovery = false;
+    this.recover = this.sndMax;
+    this.dupAcks = 0;
+    this.rttSeq = undefined; // Karn: never time a retransmitted segment
+    this.sndNxt = this.sndUna;
+    this.tRetransmit = now + this.rtt.rto;
+  }
+
+  /** Zero-window probe (3.8.6.1, MUST-36, SHLD-29, SHLD-30). */
+  private onPersistTimeout(now: number): void {
+    if (!isSynchronized(this._state) || this.sndWnd !== 0 || !(this.hasUnsent() || this.sndMax !== this.sndUna)) return;
+    this.probesOut++;
+    if (this.probesOut > this.maxRetransmits) {
+      // The peer stopped answering probes; a window held at zero by a live peer never gets here (MUST-37).
+      this.terminate({ kind: 'timed-out', reason: 'zero-window-probe' });
+      return;
+    }
+    this.probeNow = true;
+    this.persistInterval = Math.min(this.config.maxRto, Math.max(this.persistInterval, this.rtt.rto) * 2);
+    this.tPersist = now + this.persistInterval;
+    this.tRetransmit = NEVER;
+  }
+
+  private onKeepaliveTimeout(now: number): void {
+    if (!this.keepAliveEligible()) return;
+    if (this.sndMax !== this.sndUna || this.hasUnsent()) {
+      // MUST-26: only when no sent data is outstanding.
+      this.tKeepalive = now + this.keepAliveIdle;
+      return;
+    }
+    if (this.kaProbes >= this.config.keepAliveCount) {
+      this.terminate({ kind: 'timed-out', reason: 'keepalive' });
+      return;
+    }
+    this.kaProbes++;
+    this.keepaliveNow = true;
+    this.tKeepalive = now + this.config.keepAliveInterval;
+  }
+
+  private keepAliveEligible(): boolean {
+    const st = this._state;
+    return this.keepAlive && (st === TcpState.Established || st === TcpState.CloseWait || st === TcpState.FinWait2);
+  }
+
+  private armKeepalive(now: number): void {
+    this.tKeepalive = this.keepAliveEligible() ? now + (this.kaProbes > 0 ? this.config.keepAliveInterval : this.keepAliveIdle) : NEVER;
+  }
+
+  /** Retransmission vs persist timer, after anything that changed what is outstanding or the window. */
+  private updateSendTimers(now: number): void {
+    const st = this._state;
+    if (!isSynchronized(st) || st === TcpState.TimeWait) return;
+    const outstanding = this.sndMax !== this.sndUna;
+    if (this.sndWnd === 0 && (outstanding || this.hasUnsent())) {
+      this.tRetransmit = NEVER;
+      if (this.tPersist === NEVER) {
+        if (!outstanding) this.progressAt = now;
+        this.persistInterval = this.rtt.rto;
+        this.tPersist = now + this.persistInterval; // SHLD-29: first probe after one RTO
+      }
+      return;
+    }
+    this.tPersist = NEVER;
+    if (!outstanding) this.tRetransmit = NEVER;
+    else if (this.tRetransmit === NEVER) this.tRetransmit = now + this.rtt.rto;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Output
+  // ------------------------------------------------------------------------------------------
+
+  /** The next segment to send, or undefined. Call until undefined after every input. */
+  pollTransmit(now: number): TcpRepr | undefined {
+    const r = this.controlReplies.shift();
+    if (r) return this.count(r);
+    if (this.rstToSend !== undefined) {
+      const seq = this.rstToSend;
+      this.rstToSend = undefined;
+      return this.count(this.segment(now, seq, RST, EMPTY, false));
+    }
+    const st = this._state;
+    if (st === TcpState.Closed || st === TcpState.Listen) return undefined;
+
+    // SYN or SYN,ACK.
+    if ((st === TcpState.SynSent || st === TcpState.SynReceived) && this.sndNxt === this.iss) {
+      return this.count(this.sendSyn(now));
+    }
+
+    const data = this.nextDataSegment(now);
+    if (data) return this.count(data);
+
+    if (this.keepaliveNow) {
+      this.keepaliveNow = false;
+      if (isSynchronized(st)) {
+        // SEG.SEQ = SND.NXT - 1, no data (SHLD-12): elicits an ACK.
+        return this.count(this.segment(now, seqAdd(this.sndMax, -1), ACK, EMPTY, true));
+      }
+    }
+
+    if (this.ackNow && st !== TcpState.SynSent) {
+      return this.count(this.segment(now, this.sndMax, ACK, EMPTY, true));
+    }
+
+    // Nothing to send: arm what keeps us from waiting forever.
+    this.updateSendTimers(now);
+    this.armSwsOverride(now);
+    return undefined;
+  }
+
+  private count(s: TcpRepr): TcpRepr {
+    this.counters.segmentsOut++;
+    this.counters.bytesOut += s.payload.length;
+    return s;
+  }
+
+  private sendSyn(now: number): TcpRepr {
+    const retransmit = this.sndMax !== this.iss;
+    const withAck = this._state === TcpState.SynReceived;
+    const opts = synOptions({
+      mss: advertisedMss(this.config),
+      windowScale: this.offerWindowScale,
+      sackPermitted: this.config.sack && (!withAck || this.sackEnabled),
+      timestamps: this.config.timestamps && (!withAck || this.tsEnabled) ? { tsval: this.tsNow(now), tsecr: withAck ? this.tsRecent : 0 } : undefined,
+    });
+    const win = Math.min(65535, this.rcvBuf.free); // SYN windows are never scaled (RFC 7323 2.2)
+    if (withAck) {
+      const edge = seqAdd(this.rcvNxt, win);
+      if (seqGt(edge, this.rcvAdvEdge)) this.rcvAdvEdge = edge;
+      this.lastAckSent = this.rcvNxt;
+      this.ackNow = false;
+    }
+    const seg: TcpRepr = {
+      srcPort: this._localPort,
+      dstPort: this._remotePort,
+      seq: this.iss,
+      ack: withAck ? this.rcvNxt : 0,
+      flags: withAck ? SYN | ACK : SYN,
+      window: win,
+      urgentPointer: 0,
+      options: opts,
+      payload: EMPTY,
+    };
+    this.sndNxt = seqAdd(this.iss, 1);
+    if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+    if (retransmit) this.counters.retransmissions++;
+    else {
+      this.rttSeq = this.sndNxt;
+      this.rttStart = now;
+      this.progressAt = now;
+    }
+    if (this.tRetransmit === NEVER) this.tRetransmit = now + this.rtt.rto;
+    return seg;
+  }
+
+  private hasUnsent(): boolean {
+    const off = seqDiff(this.sndNxt, this.sndBufSeq);
+    if (this.sndBuf.length - Math.max(0, off) > 0) return true;
+    return this.finQueued && seqLe(this.sndNxt, this.finSeq);
+  }
+
+  /** Data (and FIN) to send now, honouring the windows, Nagle and sender SWS avoidance. */
+  private nextDataSegment(now: number): TcpRepr | undefined {
+    const st = this._state;
+    if (!(st === TcpState.Established || st === TcpState.CloseWait || st === TcpState.FinWait1 || st === TcpState.Closing || st === TcpState.LastAck)) {
+      return undefined;
+    }
+    if (this.fastRetransmitNow) {
+      this.fastRetransmitNow = false;
+      const s = this.retransmitFront(now, Math.min(this.effMssBase, seqDiff(this.sndMax, this.sndUna)));
+      if (s) return s;
+    }
+    if (this.probeNow) {
+      this.probeNow = false;
+      const s = this.retransmitFront(now, 1);
+      if (s) return s;
+    }
+    const off = seqDiff(this.sndNxt, this.sndBufSeq);
+    const queued = off >= 0 ? this.sndBuf.length - off : 0;
+    const finToSend = this.finQueued && seqLe(this.sndNxt, this.finSeq);
+    if (queued <= 0 && !finToSend) return undefined;
+    const usable = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
+    const cwndRoom = this.cc.cwnd - seqDiff(this.sndNxt, this.sndUna);
+    const opts = this.dataOptions(now);
+    const mss = this.segmentDataMax(opts);
+    const len = Math.max(0, Math.min(queued, mss, usable, cwndRoom));
+    const fin = finToSend && len === queued && usable > len;
+    if (len === 0 && !fin) return undefined;
+    const retransmission = seqLt(this.sndNxt, this.sndMax);
+    if (len > 0 && !fin && !retransmission) {
+      // 3.8.6.2.1 sender SWS avoidance, with Nagle's bracketed conditions (3.7.4).
+      const nagleHolds = this.nagle && this.sndMax !== this.sndUna;
+      const ok =
+        len >= mss || // (1) a full segment
+        (!nagleHolds && len === queued) || // (2) pushed and all queued data fits
+        (!nagleHolds && len >= this.maxSndWnd / 2) || // (3) a fraction Fs = 1/2 of the max window
+        this.swsOverrideNow; // (4) the override timeout
+      if (!ok) return undefined;
+    }
+    this.swsOverrideNow = false;
+    return this.dataSegment(now, this.sndNxt, len, fin, opts, retransmission);
+  }
+
+  /** Send `max` bytes (at least the FIN) starting at SND.UNA: fast retransmit, probes. */
+  private retransmitFront(now: number, max: number): TcpRepr | undefined {
+    const off = seqDiff(this.sndUna, this.sndBufSeq);
+    const avail = off >= 0 ? this.sndBuf.length - off : 0;
+    const opts = this.dataOptions(now);
+    const len = Math.max(0, Math.min(max, avail, this.segmentDataMax(opts)));
+    const fin = this.finQueued && len === avail && seqLe(this.sndUna, this.finSeq) && (len < max || avail === 0);
+    if (len === 0 && !fin) return undefined;
+    const retransmission = seqLt(this.sndUna, this.sndMax);
+    return this.dataSegment(now, this.sndUna, len, fin, opts, retransmission);
+  }
+
+  private dataSegment(now: number, seq: number, len: number, fin: boolean, opts: TcpOption[], retransmission: boolean): TcpRepr {
+    const payload = len > 0 ? new Uint8Array(len) : EMPTY;
+    if (len > 0) this.sndBuf.copyOut(seqDiff(seq, this.sndBufSeq), payload, 0, len);
+    const endData = seqDiff(seqAdd(seq, len), this.sndBufSeq) === this.sndBuf.length;
+    let flags = ACK;
+    if (len > 0 && endData) flags |= PSH; // MUST-61: PSH on the segment that empties the buffer
+    if (fin) flags |= FIN;
+    if (this.sndMax === this.sndUna) this.progressAt = now;
+    const seg = this.segmentWithOptions(seq, flags, payload, opts);
+    const end = seqAdd(seq, len + (fin ? 1 : 0));
+    if (seqGt(end, this.sndNxt)) this.sndNxt = end;
+    if (seqGt(end, this.sndMax)) {
+      if (this.rttSeq === undefined && !retransmission) {
+        this.rttSeq = end;
+        this.rttStart = now;
+      }
+      this.sndMax = end;
+    }
+    if (retransmission) this.counters.retransmissions++;
+    if (this.sndWnd > 0 && this.tRetransmit === NEVER) this.tRetransmit = now + this.rtt.rto; // RFC 6298 5.1
+    return seg;
+  }
+
+  /** The options of a non-SYN segment: timestamps (RFC 7323) and SACK blocks (RFC 2018). */
+  private dataOptions(now: number): TcpOption[] {
+    const out: TcpOption[] = [];
+    if (this.tsEnabled) out.push(NOP, NOP, { kind: 8, name: 'timestamps', tsval: this.tsNow(now), tsecr: this.tsRecent });
+    if (this.sackEnabled && this.ooo.count > 0) {
+      const ranges = this.ooo.sackRanges(this.tsEnabled ? 3 : 4);
+      const blocks: SackBlock[] = ranges.map(([s, e]) => ({
+        left: seqAdd(this.rcvNxt, s - this.rcvOff),
+        right: seqAdd(this.rcvNxt, e - this.rcvOff),
+      }));
+      out.push(NOP, NOP, { kind: 5, name: 'sack', blocks });
+    }
+    return out;
+  }
+
+  private segmentDataMax(opts: readonly TcpOption[]): number {
+    return Math.max(1, this.effMssBase - optionsLength(opts));
+  }
+
+  private segment(now: number, seq: number, flags: number, payload: Uint8Array, withOptions: boolean): TcpRepr {
+    const opts = withOptions && flags !== RST ? this.dataOptions(now) : [];
+    return this.segmentWithOptions(seq, flags, payload, opts);
+  }
+
+  private segmentWithOptions(seq: number, flags: number, payload: Uint8Array, options: TcpOption[]): TcpRepr {
+    let window = 0;
+    let ack = 0;
+    let urgentPointer = 0;
+    if (flags & ACK) {
+      ack = this.rcvNxt;
+      window = this.selectWindow();
+      this.lastAckSent = this.rcvNxt;
+      this.ackNow = false;
+      this.tDelayedAck = NEVER;
+      this.rcvUnacked = 0;
+      if (this.sndUp !== undefined && seqGt(this.sndUp, seq)) {
+        flags |= URG;
+        urgentPointer = Math.min(0xffff, seqDiff(this.sndUp, seq));
+      }
+    }
+    return {
+      srcPort: this._localPort,
+      dstPort: this._remotePort,
+      seq: seq >>> 0,
+      ack: ack >>> 0,
+      flags,
+      window,
+      urgentPointer,
+      options,
+      payload,
+    };
+  }
+
+  /** The window field to advertise, applying receiver SWS avoidance (3.8.6.2.2, MUST-39). */
+  private selectWindow(): number {
+    const free = Math.min(this.rcvBuf.free, this.maxAdvertisable());
+    let wnd = Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt));
+    if (free - wnd >= this.rcvSwsThreshold()) wnd = free;
+    const shift = this.rcvWndShift;
+    const field = Math.min(0xffff, Math.floor(wnd / 2 ** shift));
+    const edge = seqAdd(this.rcvNxt, field * 2 ** shift);
+    if (seqGt(edge, this.rcvAdvEdge)) this.rcvAdvEdge = edge; // never shrink (SHLD-14)
+    return field;
+  }
+
+  /** The largest window the window field can express with our shift. */
+  private maxAdvertisable(): number {
+    return 0xffff * 2 ** this.rcvWndShift;
+  }
+
+  /** min(Fr * RCV.BUFF, Eff.snd.MSS) with Fr = 1/2. */
+  private rcvSwsThreshold(): number {
+    return Math.max(1, Math.min(Math.floor(this.rcvBuf.capacity / 2), this.effMssBase));
+  }
+
+  /** Bytes in a full-sized segment from the peer: our MSS less the peer's per-segment options. */
+  private rcvFullSegment(): number {
+    return Math.max(1, advertisedMss(this.config) - (this.tsEnabled ? 12 : 0));
+  }
+
+  private receivesData(): boolean {
+    const st = this._state;
+    return st === TcpState.Established || st === TcpState.FinWait1 || st === TcpState.FinWait2;
+  }
+
+  private armSwsOverride(now: number): void {
+    // Sender SWS avoidance held data back with nothing in flight: no ACK will come to release it.
+    if (this.tSws !== NEVER || this.sndMax !== this.sndUna || this.sndWnd === 0) return;
+    const st = this._state;
+    if (!(st === TcpState.Established || st === TcpState.CloseWait || st === TcpState.FinWait1 || st === TcpState.LastAck)) return;
+    if (this.hasUnsent()) this.tSws = now + this.config.swsOverride;
+  }
+
+  private tsNow(now: number): number {
+    return (Math.floor(now) + this.tsOffset) >>> 0;
+  }
+}
+
+function checkPort(p: number, name: string): void {
+  if (!Number.isInteger(p) || p < 0 || p > 0xffff) throw new SynackError('ERR_SYNACK_BAD_ARGUMENT', `${name} must be a port number 0..65535, got ${p}`);
+}
+
+function canQueueSend(s: TcpState): boolean {
+  return s === TcpState.SynSent || s === TcpState.SynReceived || s === TcpState.Established || s === TcpState.CloseWait;
+}
+
+/** The smallest shift that lets the window field express the whole receive buffer (max 14). */
+export function ourWindowShift(recvBufferSize: number): number {
+  let s = 0;
+  while (s < 14 && recvBufferSize / 2 ** s > 0xffff) s++;
+  return s;
+}

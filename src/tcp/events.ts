@@ -1,0 +1,121 @@
+/**
+ * What the engine reports to its user (RFC 9293 3.9.1.8 asynchronous reports), and why it dropped
+ * segments (for tracing; counted, never thrown).
+ *
+ * Invariant: a connection emits exactly one terminal event ('closed', 'reset' or 'timed-out'), and
+ * level-style events ('readable', 'writable', 'urgent') are queued at most once until consumed, so
+ * the event queue stays a handful of entries long.
+ */
+
+/** Why a connection was reset. */
+export type ResetReason =
+  /** RST answering our SYN (SYN-SENT, or SYN-RECEIVED after an active open): "connection refused". */
+  | 'refused'
+  /** RST in a synchronized state: "connection reset". */
+  | 'reset'
+  /** We reset it: a segment with an illegal option length arrived (MUST-7). */
+  | 'illegal-option'
+  /** We reset it: data arrived after the application closed for reading (SHLD-3). */
+  | 'data-after-close';
+
+/** Why a connection timed out. */
+export type TimeoutReason =
+  /** SYN or SYN-ACK retransmitted maxSynRetries times without answer (MUST-20, MUST-23). */
+  | 'syn'
+  /** A data or FIN segment retransmitted maxRetransmits times (R2, MUST-20). */
+  | 'retransmit'
+  /** Zero-window probes went unanswered maxRetransmits times (a zero window itself is fine, MUST-37). */
+  | 'zero-window-probe'
+  /** No acknowledgment at all for `userTimeout` ms while data was outstanding (RFC 9293 USER TIMEOUT). */
+  | 'user-timeout'
+  /** keepAliveCount probes went unanswered. */
+  | 'keepalive'
+  /** An orphaned connection sat in FIN-WAIT-2 for finWait2Timeout ms. */
+  | 'fin-wait-2';
+
+export type TcpEvent =
+  /** ESTABLISHED reached. */
+  | { readonly type: 'connected' }
+  /** New in-order data can be read. */
+  | { readonly type: 'readable' }
+  /** Send buffer space is available again after a send() took less than offered. */
+  | { readonly type: 'writable' }
+  /** The peer's FIN arrived in order: no more data will come ("connection closing"). */
+  | { readonly type: 'peer-closed' }
+  /** Our FIN is acknowledged: everything we sent was received (the CLOSE is "ok"). */
+  | { readonly type: 'fin-acked' }
+  /** Urgent data is pending in the stream; `pending` bytes up to the urgent pointer (MUST-32, MUST-33). */
+  | { readonly type: 'urgent'; readonly pending: number }
+  /** R1 reached: `count` retransmissions of the same segment (MUST-20 (b) advice, SHLD-9). */
+  | { readonly type: 'retransmitting'; readonly count: number }
+  /** A passive open in SYN-RECEIVED was reset or saw a new SYN: back in LISTEN (3.10.7.4). */
+  | { readonly type: 'returned-to-listen' }
+  /** Terminal: the connection reached CLOSED normally (or by the application's own abort/close). */
+  | { readonly type: 'closed' }
+  /** Terminal: reset (MUST-12: the application learns it was aborted, not closed). */
+  | { readonly type: 'reset'; readonly reason: ResetReason }
+  /** Terminal: gave up. */
+  | { readonly type: 'timed-out'; readonly reason: TimeoutReason };
+
+export type TcpEventType = TcpEvent['type'];
+
+/** Why an arriving segment was dropped. */
+export const DROP_REASONS = [
+  'port-mismatch',
+  'closed',
+  'listen-rst',
+  'listen-no-syn',
+  'listen-syn-fin',
+  'syn-sent-bad-ack',
+  'syn-sent-rst-no-ack',
+  'syn-sent-no-syn',
+  'out-of-window',
+  'rst-out-of-window',
+  'rst-not-exact',
+  'syn-in-window',
+  'no-ack',
+  'ack-unacceptable',
+  'ack-unsent',
+  'paws',
+  'missing-timestamp',
+  'ooo-full',
+  'data-after-fin',
+  'syn-data',
+  'option-error',
+  'closing-not-fin-ack',
+] as const;
+
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Counters for tracing and tests. */
+export interface TcpCounters {
+  segmentsIn: number;
+  segmentsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  retransmissions: number;
+  fastRetransmits: number;
+  timeouts: number;
+  challengeAcks: number;
+  challengeAcksSuppressed: number;
+  dupAcksIn: number;
+  drops: Record<DropReason, number>;
+}
+
+export function newCounters(): TcpCounters {
+  const drops = {} as Record<DropReason, number>;
+  for (const r of DROP_REASONS) drops[r] = 0;
+  return {
+    segmentsIn: 0,
+    segmentsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    retransmissions: 0,
+    fastRetransmits: 0,
+    timeouts: 0,
+    challengeAcks: 0,
+    challengeAcksSuppressed: 0,
+    dupAcksIn: 0,
+    drops,
+  };
+}
