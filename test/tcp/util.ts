@@ -81,7 +81,7 @@ export function expectSent(conn: TcpConnection, spec: SegSpec, now = 0): TcpRepr
   assert.ok(seg, `expected a segment ${JSON.stringify(specForMessage(spec))} at t=${now}, got nothing (state ${conn.state})`);
   const { payload, ...rest } = spec;
   for (const [k, v] of Object.entries(rest)) {
-    const actual = (seg as unknown as Record<string, unknown>)[k];
+    const actual: unknown = (seg as unknown as Record<string, unknown>)[k];
     if (k === 'flags') {
       assert.equal(flagNames(actual as number), flagNames(v as number), `flags of ${describeSeg(seg)}`);
     } else {
