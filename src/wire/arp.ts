@@ -114,7 +114,7 @@ export class ArpPacket {
 
   toString(): string {
     const r = parseArp(this);
-    return r.ok ? arpToString(r.value) : `[ARP: ${r.error.message}]`;
+    return r.ok ? arpToString(r.value, this.bytes.length) : `[ARP: ${r.error.message}]`;
   }
 }
 
@@ -184,14 +184,19 @@ function proto(a: Uint8Array, ptype: number): string {
   return toHex(a, ':');
 }
 
-/** tcpdump style: "ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28". */
-export function arpToString(repr: ArpRepr): string {
-  const len = arpBufferLength(repr);
+/**
+ * tcpdump style: "ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28". tcpdump's length is that
+ * of the link payload (padding included); pass it as `length`, else the ARP packet's own length is shown.
+ */
+export function arpToString(repr: ArpRepr, length = arpBufferLength(repr)): string {
+  const len = length;
+  const tha = repr.targetHardwareAddress;
   const tpa = proto(repr.targetProtocolAddress, repr.protocolType);
   const spa = proto(repr.senderProtocolAddress, repr.protocolType);
   switch (repr.operation) {
     case ArpOperation.REQUEST:
-      return `ARP, Request who-has ${tpa} tell ${spa}, length ${len}`;
+      // tcpdump adds the target hardware address when it is not all zeros.
+      return `ARP, Request who-has ${tpa}${tha.some((x) => x !== 0) ? ` (${hw(tha)})` : ''} tell ${spa}, length ${len}`;
     case ArpOperation.REPLY:
       return `ARP, Reply ${spa} is-at ${hw(repr.senderHardwareAddress)}, length ${len}`;
     case ArpOperation.RARP_REQUEST:

@@ -262,14 +262,18 @@ export function emitEthernet(repr: EthernetRepr, buffer: Uint8Array): number {
   return len;
 }
 
-/** tcpdump -e style: "02:60:8c:3b:85:c1 > 02:60:8c:9e:18:8b, ethertype IPv4 (0x0800), length 60". */
+/**
+ * tcpdump -e style: "02:60:8c:3b:85:c1 > 02:60:8c:9e:18:8b, ethertype IPv4 (0x0800), length 60", and
+ * with tags "..., ethertype 802.1Q (0x8100), length 51: vlan 100, p 5, ethertype IPv4 (0x0800)".
+ */
 export function ethernetToString(repr: EthernetRepr, frameLength?: number): string {
-  const hex = (t: number): string => `0x${t.toString(16).padStart(4, '0')}`;
-  let s = `${formatMac(repr.src)} > ${formatMac(repr.dst)}`;
-  for (const tag of repr.vlans) {
-    s += `, ethertype ${etherTypeName(tag.tpid) ?? 'Unknown'} (${hex(tag.tpid)}), vlan ${tag.vid}, p ${tag.pcp}${tag.dei ? ', DEI' : ''}`;
-  }
-  s += `, ethertype ${etherTypeName(repr.etherType) ?? 'Unknown'} (${hex(repr.etherType)})`;
+  const type = (t: number): string => `ethertype ${etherTypeName(t) ?? 'Unknown'} (0x${t.toString(16).padStart(4, '0')})`;
+  const first = repr.vlans[0]?.tpid ?? repr.etherType;
+  let s = `${formatMac(repr.src)} > ${formatMac(repr.dst)}, ${type(first)}`;
   if (frameLength !== undefined) s += `, length ${frameLength}`;
+  repr.vlans.forEach((tag, i) => {
+    const next = repr.vlans[i + 1]?.tpid ?? repr.etherType;
+    s += `${i === 0 ? ': ' : ', '}vlan ${tag.vid}, p ${tag.pcp}${tag.dei ? ', DEI' : ''}, ${type(next)}`;
+  });
   return s;
 }

@@ -307,6 +307,15 @@ export function emitIcmpv6(repr: IcmpRepr, buffer: Uint8Array, ip: IpAddressPair
   return len;
 }
 
+/** The quoted IPv4 header (and transport ports) at the start of an ICMPv4 error's body (RFC 792). */
+function quotedDatagram(body: Uint8Array): { dst: number; protocol: number; dstPort?: number } | undefined {
+  if (body.length < 20 || (body[0] ?? 0) >>> 4 !== 4) return undefined;
+  const ihl = ((body[0] ?? 0) & 0x0f) * 4;
+  const protocol = body[9] ?? 0;
+  const dst = u32(body, 16);
+  return body.length >= ihl + 4 && ihl >= 20 ? { dst, protocol, dstPort: u16(body, ihl + 2) } : { dst, protocol };
+}
+
 function echoTail(repr: IcmpRepr): string {
   return `, id ${repr.rest >>> 16}, seq ${repr.rest & 0xffff}`;
 }
@@ -320,6 +329,18 @@ export function icmpv4ToString(repr: IcmpRepr): string {
     case Icmpv4Type.ECHO_REPLY:
       return `ICMP ${name}${echoTail(repr)}, length ${len}`;
     case Icmpv4Type.DEST_UNREACHABLE: {
+      const quoted = quotedDatagram(repr.payload);
+      if (quoted !== undefined && repr.code <= 4) {
+        const dst = formatIpv4Address(quoted.dst);
+        const proto = quoted.protocol === 6 ? 'tcp' : quoted.protocol === 17 ? 'udp' : undefined;
+        let what: string | undefined;
+        if (repr.code === 0) what = `net ${dst} unreachable`;
+        else if (repr.code === 1) what = `host ${dst} unreachable`;
+        else if (repr.code === 2) what = `${dst} protocol ${quoted.protocol} unreachable`;
+        else if (repr.code === 3 && proto !== undefined && quoted.dstPort !== undefined) what = `${dst} ${proto} port ${quoted.dstPort} unreachable`;
+        else if (repr.code === 4) what = `${dst} unreachable - need to frag (mtu ${repr.rest & 0xffff})`;
+        if (what !== undefined) return `ICMP ${what}, length ${len}`;
+      }
       const why = icmpv4CodeName(repr.type, repr.code) ?? `code ${repr.code}`;
       const mtu = repr.code === 4 ? `, mtu ${repr.rest & 0xffff}` : '';
       return `ICMP ${name} (${why})${mtu}, length ${len}`;

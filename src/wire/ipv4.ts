@@ -9,7 +9,7 @@
  * <= bytes.length; every getter reads inside the bytes and `payload` is exactly the datagram's
  * payload (link padding after totalLength excluded).
  */
-import { type FieldTable, checkBuffer, checkUint, put16, put32, put8, toHex, u16, u32, u8 } from './bytes.js';
+import { type FieldTable, checkBuffer, checkUint, put16, put32, put8, u16, u32, u8 } from './bytes.js';
 import { checksumAdd, checksumFinish, internetChecksum } from './checksum.js';
 import { type ParseResult, WireError, WireErrorCode, fail, ok } from './result.js';
 
@@ -437,16 +437,19 @@ export function emitIpv4(repr: Ipv4Repr, buffer: Uint8Array): number {
   return hl;
 }
 
+const ECN_NAMES = ['', ',ECT(1)', ',ECT(0)', ',CE'] as const;
+
 /**
  * tcpdump -v style: "IP (tos 0x0, ttl 128, id 3329, offset 0, flags [DF], proto TCP (6), length 44)
- * 131.107.2.214 > 131.107.2.211".
+ * 131.107.2.214 > 131.107.2.211". Options are listed by name.
  */
 export function ipv4ToString(repr: Ipv4Repr): string {
-  const flags = [repr.dontFragment ? 'DF' : '', repr.moreFragments ? '+' : ''].filter((f) => f !== '').join('');
+  const flags = [repr.moreFragments ? '+' : '', repr.dontFragment ? 'DF' : ''].filter((f) => f !== '').join(', ');
   const tos = (repr.dscp << 2) | repr.ecn;
-  const opts = repr.options.length > 0 ? `, options (${toHex(repr.options)})` : '';
+  const optNames = parseIpv4Options(repr.options).options.map((o) => o.name);
+  const opts = optNames.length > 0 ? `, options (${optNames.join(',')})` : '';
   return (
-    `IP (tos 0x${tos.toString(16)}, ttl ${repr.ttl}, id ${repr.identification}, offset ${repr.fragmentOffset}, ` +
+    `IP (tos 0x${tos.toString(16)}${ECN_NAMES[repr.ecn] ?? ''}, ttl ${repr.ttl}, id ${repr.identification}, offset ${repr.fragmentOffset}, ` +
     `flags [${flags === '' ? 'none' : flags}], proto ${ipProtocolName(repr.protocol) ?? 'unknown'} (${repr.protocol}), ` +
     `length ${ipv4BufferLength(repr)}${opts}) ${formatIpv4Address(repr.src)} > ${formatIpv4Address(repr.dst)}`
   );

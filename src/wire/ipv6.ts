@@ -441,22 +441,42 @@ export function emitIpv6FragmentHeader(h: Ipv6FragmentHeader, buffer: Uint8Array
   return 8;
 }
 
+/** tcpdump's names for next-header values in the IPv6 line. */
+const NEXT_HEADER_NAMES: ReadonlyMap<number, string> = new Map([
+  [0, 'Options'],
+  [6, 'TCP'],
+  [17, 'UDP'],
+  [43, 'Routing'],
+  [44, 'Fragment'],
+  [50, 'ESP'],
+  [51, 'AH'],
+  [58, 'ICMPv6'],
+  [59, 'NoNext'],
+  [60, 'DstOptions'],
+]);
+
 /**
- * One line: "IP6 (flowlabel 0x12345, hlim 64, next-header TCP (6) payload length: 40) fe80::1 > fe80::2"
- * after tcpdump -v, with the extension headers when a chain is given.
+ * tcpdump -v style: "IP6 (class 0x20, flowlabel 0xabcde, hlim 64, next-header TCP (6) payload length: 40)
+ * 2001:db8::1 > 2001:db8::2", plus the extension headers and fragment when a chain is given.
  */
 export function ipv6ToString(repr: Ipv6Repr, chain?: Ipv6Chain): string {
   const parts: string[] = [];
   if (repr.trafficClass !== 0) parts.push(`class 0x${repr.trafficClass.toString(16)}`);
   if (repr.flowLabel !== 0) parts.push(`flowlabel 0x${repr.flowLabel.toString(16).padStart(5, '0')}`);
   parts.push(`hlim ${repr.hopLimit}`);
-  let s = `IP6 (${parts.join(', ')}, next-header ${repr.nextHeader}, payload length: ${repr.payloadLength})`;
+  const nh = `next-header ${NEXT_HEADER_NAMES.get(repr.nextHeader) ?? 'unknown'} (${repr.nextHeader})`;
+  let s = `IP6 (${parts.join(', ')}, ${nh} payload length: ${repr.payloadLength}) ${formatIpv6Address(repr.src)} > ${formatIpv6Address(repr.dst)}`;
   if (chain !== undefined) {
-    for (const h of chain.headers) s += ` ${h.name}(${h.length})`;
-    if (chain.fragment !== undefined) {
-      const f = chain.fragment;
-      s += ` frag (0x${f.identification.toString(16).padStart(8, '0')}:${f.fragmentOffset}|${chain.upperLength})${f.moreFragments ? ' +' : ''}`;
+    const ext: string[] = [];
+    for (const h of chain.headers) {
+      if (h.type === Ipv6ExtensionType.FRAGMENT && chain.fragment !== undefined) {
+        const f = chain.fragment;
+        ext.push(`frag (0x${f.identification.toString(16).padStart(8, '0')}:${f.fragmentOffset}|${chain.upperLength})${f.moreFragments ? ' +' : ''}`);
+      } else {
+        ext.push(`${h.name} (${h.length})`);
+      }
     }
+    if (ext.length > 0) s += `: ${ext.join(' ')}`;
   }
-  return `${s} ${formatIpv6Address(repr.src)} > ${formatIpv6Address(repr.dst)}`;
+  return s;
 }
