@@ -1,0 +1,118 @@
+/**
+ * `synack decode FILE`: every frame of a pcap/pcapng file, as a summary line (default), the field
+ * tree (-V), the hex dump (-x), or JSON Lines (--json). Streams the file in constant memory and
+ * respects stdout backpressure. A damaged file prints every frame before the damage, then one
+ * error line naming the byte offset, and exits 2.
+ */
+import { parseArgs } from 'node:util';
+import { CaptureError } from '../capture/errors.js';
+import { readCaptureBatches } from '../capture/node.js';
+import type { CaptureRecord } from '../capture/types.js';
+import { dissect, type Dissection } from '../analyze/dissect.js';
+import { fieldTree, treeLines } from '../analyze/fieldtree.js';
+import { hexdumpLines } from '../analyze/hexdump.js';
+import { summaryLine } from '../analyze/summary.js';
+import { EXIT, LineWriter, usageError } from './output.js';
+import { parseFrameRanges, type FrameRanges } from './ranges.js';
+
+const USAGE = `usage: synack decode FILE [options]
+
+Decode a pcap or pcapng capture frame by frame.
+
+options:
+  -V, --verbose        the field tree of every layer (values in decimal and hex, checksums checked)
+  -x, --hex            add a hex dump of every frame (offsets, bytes, ASCII)
+      --json           JSON Lines: one object per frame (see docs/decode-json.md)
+      --frames LIST    only these frames: 1-3,7,10-
+      --port N         only frames whose TCP or UDP source or destination port is N
+      --time MODE      rel (seconds since the first frame, default), abs (seconds since the epoch),
+                       delta (since the previous frame shown)
+  -h, --help           this text`;
+
+type TimeMode = 'rel' | 'abs' | 'delta';
+
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        verbose: { type: 'boolean', short: 'V' },
+        hex: { type: 'boolean', short: 'x' },
+        json: { type: 'boolean' },
+        frames: { type: 'string' },
+        port: { type: 'string' },
+        time: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw usageError(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(USAGE + '\n');
+    return EXIT.OK;
+  }
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length > 0) throw usageError(`decode takes exactly one FILE\n${USAGE}`);
+  const frames: FrameRanges | undefined = values.frames === undefined ? undefined : parseFrameRanges(values.frames);
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port wants a number 0-65535, got '${values.port}'`);
+  }
+  const mode = (values.time ?? 'rel') as TimeMode;
+  if (!['rel', 'abs', 'delta'].includes(mode)) throw usageError(`--time is rel, abs or delta, got '${values.time}'`);
+
+  const out = new LineWriter();
+  const verbose = values.verbose === true;
+  const hexdump = values.hex === true;
+  const json = values.json === true;
+  let first: number | undefined;
+  let previous: number | undefined;
+
+  const show = (r: CaptureRecord): void => {
+    if (frames !== undefined && !frames.has(r.frame)) return;
+    const d = dissect(r);
+    if (port !== undefined && !hasPort(d, port)) return;
+    if (json) {
+      out.line(JSON.stringify(d.json));
+      return;
+    }
+    first ??= r.timestamp;
+    const t = mode === 'abs' ? r.timestamp : mode === 'rel' ? r.timestamp - first : r.timestamp - (previous ?? r.timestamp);
+    previous = r.timestamp;
+    out.line(summaryLine(d, t.toFixed(6)));
+    if (verbose) for (const l of treeLines(fieldTree(d))) out.line(l);
+    if (hexdump) for (const l of hexdumpLines(r.data)) out.line(l);
+    if (verbose || hexdump) out.line('');
+  };
+
+  try {
+    for await (const batch of readCaptureBatches(file)) {
+      for (const r of batch) show(r);
+      await out.flush();
+      if (frames !== undefined && frames.max !== undefined && (batch.at(-1)?.frame ?? 0) >= frames.max) break;
+    }
+  } catch (e) {
+    await out.flush();
+    if (e instanceof CaptureError) {
+      process.stderr.write(`synack: ${file}: ${e.message}\n`);
+      return EXIT.BAD_INPUT;
+    }
+    if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES')) {
+      process.stderr.write(`synack: ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : 'permission denied'}\n`);
+      return EXIT.BAD_INPUT;
+    }
+    throw e;
+  }
+  await out.flush();
+  return EXIT.OK;
+}
+
+function hasPort(d: Dissection, port: number): boolean {
+  const l4 = d.json.tcp ?? d.json.udp;
+  return l4 !== undefined && (l4.srcPort === port || l4.dstPort === port);
+}
