@@ -1156,8 +1156,17 @@ export class TcpConnection {
       if (seqLt(this.pendingFinSeq, this.rcvNxt)) this.pendingFinSeq = undefined; // inconsistent peer
     }
     // Delayed ACK (SHLD-18, MUST-40); at least every second full-sized segment (SHLD-19);
-    // at once when a gap was (partly) filled or out-of-order data remains (RFC 5681 4.2).
-    if (filled || this.ooo.count > 0 || this.config.delayedAck === 0 || this.rcvUnacked >= 2 * this.rcvFullSegment()) {
+    // at once when a gap was (partly) filled or out-of-order data remains (RFC 5681 4.2), and when
+    // less than a full segment of window is left (the sender is blocked on our ACK; delaying it
+    // would only stall the flow).
+    const windowLeft = seqDiff(this.rcvAdvEdge, this.rcvNxt);
+    if (
+      filled ||
+      this.ooo.count > 0 ||
+      this.config.delayedAck === 0 ||
+      this.rcvUnacked >= 2 * this.rcvFullSegment() ||
+      windowLeft < this.rcvFullSegment()
+    ) {
       this.ackNow = true;
     } else if (this.tDelayedAck === NEVER) {
       this.tDelayedAck = now + this.config.delayedAck;
