@@ -1334,6 +1334,7 @@ export class TcpConnection {
       seg.payload.length === 0 &&
       !(seg.flags & (SYN | FIN)) &&
       segWnd === this.sndWnd &&
+      segWnd !== 0 && // answers to zero-window probes are not duplicate ACKs
       this.sndMax !== this.sndUna
     ) {
       // A duplicate ACK (RFC 5681 2).
@@ -1353,11 +1354,17 @@ export class TcpConnection {
     }
     // Window update (SND.UNA =< SEG.ACK =< SND.NXT, and not older than the last update).
     if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
+      // The window reopens after probing: the probe octets were beyond the old window and are
+      // most likely gone; send again from SND.UNA.
+      if (this.sndWnd === 0 && segWnd > 0 && this.tPersist !== NEVER) this.sndNxt = this.sndUna;
       this.sndWnd = segWnd;
       this.sndWl1 = seg.seq;
       this.sndWl2 = ack;
       if (segWnd > this.maxSndWnd) this.maxSndWnd = segWnd;
     }
+    // A peer that answers our zero-window probes is alive: the user timeout counts from its last
+    // answer (MUST-37; as Linux does for TCP_USER_TIMEOUT since 5.1).
+    if (this.sndWnd === 0) this.progressAt = now;
     this.updateSendTimers(now);
 
     const finNowAcked = !wasFinAcked && this.finAcked();
