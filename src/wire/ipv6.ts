@@ -369,34 +369,24 @@ export function walkIpv6Chain(view: Ipv6Packet): Ipv6Chain {
   let off = IPV6_HEADER_LEN;
   let fragment: Ipv6FragmentHeader | undefined;
   let finalDestination: Uint8Array | undefined;
-  const done = (error?: WireError): Ipv6Chain => {
-    const upperHeaderPresent =
-      error === undefined && next !== Ipv6ExtensionType.NO_NEXT_HEADER && next !== Ipv6ExtensionType.ESP && (fragment === undefined || fragment.fragmentOffset === 0);
-    return {
-      headers,
-      upperProtocol: next,
-      upperOffset: off,
-      upperLength: Math.max(0, end - off),
-      ...(fragment !== undefined ? { fragment } : {}),
-      upperHeaderPresent,
-      ...(finalDestination !== undefined ? { finalDestination } : {}),
-      ...(error !== undefined ? { error } : {}),
-    };
-  };
+  let error: WireError | undefined;
   while (isIpv6ExtensionHeader(next) && next !== Ipv6ExtensionType.ESP) {
     const type = next;
     if (type === Ipv6ExtensionType.HOP_BY_HOP && headers.length > 0) {
-      return done(new WireError(WireErrorCode.BAD_EXTENSION_HEADER, `hop-by-hop options header at offset ${off} is not first (RFC 8200 4.1)`, off));
+      error = new WireError(WireErrorCode.BAD_EXTENSION_HEADER, `hop-by-hop options header at offset ${off} is not first (RFC 8200 4.1)`, off);
+      break;
     }
     if (off + 8 > end) {
-      return done(new WireError(WireErrorCode.TRUNCATED, `IPv6 ${EXTENSION_NAMES.get(type) ?? type} header at offset ${off} needs 8 bytes, ${end - off} left`, off));
+      error = new WireError(WireErrorCode.TRUNCATED, `IPv6 ${EXTENSION_NAMES.get(type) ?? type} header at offset ${off} needs 8 bytes, ${end - off} left`, off);
+      break;
     }
     let len: number;
     if (type === Ipv6ExtensionType.FRAGMENT) len = 8;
     else if (type === Ipv6ExtensionType.AH) len = ((b[off + 1] as number) + 2) * 4;
     else len = ((b[off + 1] as number) + 1) * 8;
     if (off + len > end) {
-      return done(new WireError(WireErrorCode.TRUNCATED, `IPv6 ${EXTENSION_NAMES.get(type) ?? type} header at offset ${off} is ${len} bytes, ${end - off} left`, off + 1));
+      error = new WireError(WireErrorCode.TRUNCATED, `IPv6 ${EXTENSION_NAMES.get(type) ?? type} header at offset ${off} is ${len} bytes, ${end - off} left`, off + 1);
+      break;
     }
     next = b[off] as number;
     const name = EXTENSION_NAMES.get(type) ?? 'unknown';
@@ -419,7 +409,18 @@ export function walkIpv6Chain(view: Ipv6Packet): Ipv6Chain {
     }
     off += len;
   }
-  return done();
+  const upperHeaderPresent =
+    error === undefined && next !== Ipv6ExtensionType.NO_NEXT_HEADER && next !== Ipv6ExtensionType.ESP && (fragment === undefined || fragment.fragmentOffset === 0);
+  return {
+    headers,
+    upperProtocol: next,
+    upperOffset: off,
+    upperLength: Math.max(0, end - off),
+    ...(fragment !== undefined ? { fragment } : {}),
+    upperHeaderPresent,
+    ...(finalDestination !== undefined ? { finalDestination } : {}),
+    ...(error !== undefined ? { error } : {}),
+  };
 }
 
 /** The addresses for an upper-layer pseudo-header: the final destination when a routing header names one. */

@@ -145,6 +145,10 @@ export interface TcpOptionList {
   readonly error?: WireError;
 }
 
+function badOption(options: TcpOption[], offsets: number[], message: string, offset: number): TcpOptionList {
+  return { options, offsets, error: new WireError(WireErrorCode.BAD_OPTION, message, offset) };
+}
+
 /**
  * Decode TCP options from `bytes` (the option area, after the 20-byte fixed header). Offsets in the
  * result and in errors are `base` + index (base 20 = from the TCP header start).
@@ -158,11 +162,7 @@ export interface TcpOptionList {
 export function parseTcpOptions(bytes: Uint8Array, base = TCP_HEADER_LEN): TcpOptionList {
   const options: TcpOption[] = [];
   const offsets: number[] = [];
-  const bad = (msg: string, at: number): TcpOptionList => ({
-    options,
-    offsets,
-    error: new WireError(WireErrorCode.BAD_OPTION, msg, base + at),
-  });
+  // (No closures here: this runs per segment, and bundlers that keep function names wrap each one.)
   let i = 0;
   const n = bytes.length;
   while (i < n) {
@@ -178,15 +178,15 @@ export function parseTcpOptions(bytes: Uint8Array, base = TCP_HEADER_LEN): TcpOp
       i++;
       continue;
     }
-    if (i + 1 >= n) return bad(`TCP option kind ${kind} at offset ${base + i} has no length byte`, i);
+    if (i + 1 >= n) return badOption(options, offsets, `TCP option kind ${kind} at offset ${base + i} has no length byte`, base + i);
     const len = bytes[i + 1] as number;
-    if (len < 2) return bad(`TCP option kind ${kind} at offset ${base + i} has illegal length ${len}`, i + 1);
+    if (len < 2) return badOption(options, offsets, `TCP option kind ${kind} at offset ${base + i} has illegal length ${len}`, base + i + 1);
     if (i + len > n) {
-      return bad(`TCP option kind ${kind} at offset ${base + i} has length ${len}, only ${n - i} bytes of options left`, i + 1);
+      return badOption(options, offsets, `TCP option kind ${kind} at offset ${base + i} has length ${len}, only ${n - i} bytes of options left`, base + i + 1);
     }
     const fixed = FIXED_OPTION_LENGTH.get(kind);
     if (fixed !== undefined && len !== fixed) {
-      return bad(`TCP option kind ${kind} at offset ${base + i} has length ${len}, must be ${fixed}`, i + 1);
+      return badOption(options, offsets, `TCP option kind ${kind} at offset ${base + i} has length ${len}, must be ${fixed}`, base + i + 1);
     }
     switch (kind) {
       case TcpOptionKind.MSS:
@@ -203,7 +203,7 @@ export function parseTcpOptions(bytes: Uint8Array, base = TCP_HEADER_LEN): TcpOp
         break;
       case TcpOptionKind.SACK: {
         if (len < 10 || (len - 2) % 8 !== 0) {
-          return bad(`TCP SACK option at offset ${base + i} has length ${len}, must be 2 + 8n (n >= 1)`, i + 1);
+          return badOption(options, offsets, `TCP SACK option at offset ${base + i} has length ${len}, must be 2 + 8n (n >= 1)`, base + i + 1);
         }
         const blocks: SackBlock[] = [];
         for (let k = i + 2; k < i + len; k += 8) blocks.push({ left: u32(bytes, k), right: u32(bytes, k + 4) });
