@@ -360,6 +360,21 @@ export interface Ipv4Repr {
   readonly payloadLength: number;
 }
 
+/**
+ * Defaults for the fields a sender rarely varies (TTL 64 as Linux, DF set as for PMTU discovery
+ * (RFC 1191), no options): `{ ...IPV4_DEFAULTS, src, dst, protocol, payloadLength, identification }`.
+ */
+export const IPV4_DEFAULTS = {
+  ttl: 64,
+  dscp: 0,
+  ecn: 0,
+  identification: 0,
+  dontFragment: true,
+  moreFragments: false,
+  fragmentOffset: 0,
+  options: new Uint8Array(0),
+} as const satisfies Partial<Ipv4Repr>;
+
 export interface Ipv4ParseOptions {
   /** Verify the header checksum (default true); a bad one gives BAD_CHECKSUM. */
   readonly verifyChecksum?: boolean;

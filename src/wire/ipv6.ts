@@ -235,6 +235,9 @@ export interface Ipv6Repr {
   readonly payloadLength: number;
 }
 
+/** Defaults for the rarely varied fields (hop limit 64 as Linux): `{ ...IPV6_DEFAULTS, src, dst, nextHeader, payloadLength }`. */
+export const IPV6_DEFAULTS = { hopLimit: 64, trafficClass: 0, flowLabel: 0 } as const satisfies Partial<Ipv6Repr>;
+
 /** Parse the fixed header (addresses copied). Walk the extensions with `walkIpv6Chain`. */
 export function parseIpv6(view: Ipv6Packet): ParseResult<Ipv6Repr> {
   const err = view.check();

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  IPV4_DEFAULTS,
   IPV4_FIELDS,
   IpProtocol,
   Ipv4Packet,
@@ -148,6 +149,16 @@ describe('emit', () => {
     v.dst = ipv4Address('131.107.2.211');
     v.fillChecksum();
     assert.equal(toHexString(buf), toHexString((seedFrames[0] as Uint8Array).subarray(14, 34)));
+  });
+
+  test('defaults plus addresses, protocol and length make a header with TTL 64 and DF', () => {
+    const repr: Ipv4Repr = { ...IPV4_DEFAULTS, src: ipv4Address('10.0.0.1'), dst: ipv4Address('10.0.0.2'), protocol: 6, payloadLength: 20 };
+    const buf = new Uint8Array(40);
+    emitIpv4(repr, buf);
+    assert.equal(toHexString(buf.subarray(0, 20)), '45000028000040004006' + '26ce' + '0a000001' + '0a000002' // checksum by python3 struct + RFC 1071);
+    const r = parseIpv4(new Ipv4Packet(buf));
+    assert.ok(r.ok);
+    assert.deepEqual(r.value, repr);
   });
 
   test('bad reprs are refused', () => {
