@@ -155,7 +155,8 @@ describe('emit', () => {
     const repr: Ipv4Repr = { ...IPV4_DEFAULTS, src: ipv4Address('10.0.0.1'), dst: ipv4Address('10.0.0.2'), protocol: 6, payloadLength: 20 };
     const buf = new Uint8Array(40);
     emitIpv4(repr, buf);
-    assert.equal(toHexString(buf.subarray(0, 20)), '45000028000040004006' + '26ce' + '0a000001' + '0a000002' // checksum by python3 struct + RFC 1071);
+    // Header checksum 26ce computed with python3 struct and the RFC 1071 sum.
+    assert.equal(toHexString(buf.subarray(0, 20)), '45000028000040004006' + '26ce' + '0a000001' + '0a000002');
     const r = parseIpv4(new Ipv4Packet(buf));
     assert.ok(r.ok);
     assert.deepEqual(r.value, repr);
