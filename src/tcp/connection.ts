@@ -1182,8 +1182,10 @@ export class TcpConnection {
     this.pendingFinSeq = undefined;
     const st = this._state;
     if (!this.peerFin) {
-      // Advance RCV.NXT over the FIN and acknowledge it; signal "connection closing".
+      // Advance RCV.NXT over the FIN and acknowledge it; signal "connection closing". The FIN
+      // takes no buffer space, so the right edge moves with it and the window stays the same.
       this.rcvNxt = seqAdd(this.rcvNxt, 1);
+      this.rcvAdvEdge = seqAdd(this.rcvAdvEdge, 1);
       this.peerFin = true;
       if (!this.peerClosedSignalled) {
         this.peerClosedSignalled = true;

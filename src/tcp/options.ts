@@ -7,37 +7,10 @@
  * Invariant: every function is total on any option list, including duplicates (the first wins, as
  * in Linux) and out-of-range values (clamped by the caller where the RFC says so).
  */
-import type { SackBlock, TcpOption } from '../wire/tcp.js';
+import type { TcpOption } from '../wire/tcp.js';
 
-/** The MSS option's value, if present (RFC 9293 3.2, MUST-14). */
-export function findMss(options: readonly TcpOption[]): number | undefined {
-  for (const o of options) if (o.name === 'mss') return o.mss;
-  return undefined;
-}
-
-/** The window-scale shift, if present (RFC 7323 2.2). Not clamped: the engine clamps to 14. */
-export function findWindowScale(options: readonly TcpOption[]): number | undefined {
-  for (const o of options) if (o.name === 'wscale') return o.shift;
-  return undefined;
-}
-
-/** The timestamps option, if present (RFC 7323 3). */
-export function findTimestamps(options: readonly TcpOption[]): { tsval: number; tsecr: number } | undefined {
-  for (const o of options) if (o.name === 'timestamps') return { tsval: o.tsval, tsecr: o.tsecr };
-  return undefined;
-}
-
-/** Whether SACK-permitted is present (RFC 2018 2). */
-export function hasSackPermitted(options: readonly TcpOption[]): boolean {
-  for (const o of options) if (o.name === 'sackPermitted') return true;
-  return false;
-}
-
-/** The SACK blocks, if a SACK option is present (RFC 2018 3). */
-export function findSackBlocks(options: readonly TcpOption[]): readonly SackBlock[] | undefined {
-  for (const o of options) if (o.name === 'sack') return o.blocks;
-  return undefined;
-}
+// The finders live with the codec (src/wire/tcp.ts); the engine uses them through this module.
+export { findMss, findSackBlocks, findTimestamps, findWindowScale, hasSackPermitted } from '../wire/tcp.js';
 
 /** Bytes one option takes on the wire (kind + length + value). */
 export function optionLength(o: TcpOption): number {
