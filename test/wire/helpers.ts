@@ -108,7 +108,7 @@ export function seedHexDumps(seedPrefix: string): Uint8Array[] {
   if (name === undefined) return [];
   const text = readFileSync(join(dir, name), 'utf8');
   const frames: string[][] = [];
-  for (const m of text.matchAll(/([0-9A-F]{5}):  ((?:[0-9A-F]{2} ?){1,16})/g)) {
+  for (const m of text.matchAll(/([0-9A-F]{5}): +((?:[0-9A-F]{2} ?){1,16})/g)) {
     if (m[1] === '00000') frames.push([]);
     frames[frames.length - 1]?.push(m[2] ?? '');
   }

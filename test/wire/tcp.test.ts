@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import {
   TCP_FIELDS,
   TCP_FLAG_FIELDS,
@@ -82,13 +83,13 @@ describe('the KB 172983 seed capture', () => {
     assert.deepEqual(seedFrames[0], FRAME1);
   });
 
-  test('every hex dump in the German and Japanese articles equals the capture frame', (t) => {
-    for (const prefix of ['000_', '002_']) {
+  test('every hex dump in the German, Swedish and Japanese articles equals the capture frame', (t) => {
+    if (!existsSync('/work/shared/seeds')) {
+      t.skip('seed documents not available');
+      return;
+    }
+    for (const prefix of ['000_', '001_', '002_']) {
       const dumps = seedHexDumps(prefix);
-      if (dumps.length === 0) {
-        t.skip('seed documents not available');
-        return;
-      }
       assert.equal(dumps.length, 7, prefix);
       dumps.forEach((d, i) => assert.deepEqual(d, seedFrames[i], `${prefix} frame ${i + 1}`));
     }
