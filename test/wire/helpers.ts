@@ -102,7 +102,8 @@ export function atOffset(bytes: Uint8Array, at: number): Uint8Array {
  * in document order.
  */
 export function seedHexDumps(seedPrefix: string): Uint8Array[] {
-  const dir = '/work/shared/seeds';
+  // The seeds live beside the repository (../shared), as in CI; users without them skip.
+  const dir = join(here, '..', '..', '..', 'shared', 'seeds');
   if (!existsSync(dir)) return [];
   const name = readdirSync(dir).find((f) => f.startsWith(seedPrefix));
   if (name === undefined) return [];
