@@ -1778,15 +1778,15 @@ export class TcpConnection {
     let wnd = Math.max(0, seqDiff(this.rcvAdvEdge, this.rcvNxt));
     if (free - wnd >= this.rcvSwsThreshold()) wnd = free;
     const shift = this.rcvWndShift;
-    const field = Math.min(0xffff, Math.floor(wnd / 2 ** shift));
-    const edge = seqAdd(this.rcvNxt, field * 2 ** shift);
+    const field = Math.min(0xffff, wnd >>> shift);
+    const edge = seqAdd(this.rcvNxt, field << shift);
     if (seqGt(edge, this.rcvAdvEdge)) this.rcvAdvEdge = edge; // never shrink (SHLD-14)
     return field;
   }
 
   /** The largest window the window field can express with our shift. */
   private maxAdvertisable(): number {
-    return 0xffff * 2 ** this.rcvWndShift;
+    return 0xffff << this.rcvWndShift; // shift <= 14: fits in 31 bits
   }
 
   /** min(Fr * RCV.BUFF, Eff.snd.MSS) with Fr = 1/2. */
@@ -1828,6 +1828,6 @@ function canQueueSend(s: TcpState): boolean {
 /** The smallest shift that lets the window field express the whole receive buffer (max 14). */
 export function ourWindowShift(recvBufferSize: number): number {
   let s = 0;
-  while (s < 14 && recvBufferSize / 2 ** s > 0xffff) s++;
+  while (s < 14 && recvBufferSize >>> s > 0xffff) s++;
   return s;
 }
