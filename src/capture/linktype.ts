@@ -8,6 +8,7 @@
  * src/wire/ethernet.ts), or why it cannot (unsupported type, truncated header, unknown protocol).
  * Header layouts are data (field name -> [offset, length]) so a dissector can highlight bytes.
  */
+import { EtherType } from '../wire/ethernet.js';
 
 export const LinkType = {
   NULL: 0,
@@ -48,12 +49,6 @@ export function linkTypeName(linkType: number): string | undefined {
   return NAMES[linkType];
 }
 
-export const EtherType = {
-  IPV4: 0x0800,
-  ARP: 0x0806,
-  VLAN: 0x8100,
-  IPV6: 0x86dd,
-} as const;
 
 /** A header layout: field name -> [offset, length] in bytes from the start of the frame. */
 export type FieldTable = Readonly<Record<string, readonly [offset: number, length: number]>>;

@@ -7,8 +7,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeCapture } from '../../src/capture/decoder.js';
+import { EtherType } from '../../src/wire/ethernet.js';
 import {
-  EtherType,
   LinkType,
   NULL_FIELDS,
   SLL2_FIELDS,
