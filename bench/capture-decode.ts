@@ -1,25 +1,25 @@
 /**
- * Capture decoder benchmark: decode a 1M-frame pcap and pcapng file from disk (page cache) with
- * readCaptureFile and compare with tshark reading the same file. Not a unit test: timings vary.
+ * Capture decoder benchmark: read a 1M-frame pcap and pcapng file from disk (page cache) with
+ * readCaptureFile, records only (nothing dissected), and compare with tshark printing one field
+ * per frame and with capinfos -c on the same files. Timings vary; this is not a unit test.
  *
- * Usage: node --import tsx bench/capture-decode.ts [frames=1000000] [--tshark]
- * The files are generated once in the OS temp dir (sk-capture-bench-*.pcap/.pcapng, ~100 MB each).
+ * The files are generated once in the OS temp dir (sk-capture-bench-N.pcap/.pcapng): Ethernet/IPv4
+ * shaped frames of 60..1514 bytes in a bulk-transfer size cycle (the bytes are not real packets;
+ * the capture layer does not look inside them).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { CaptureFileWriter, readCaptureFile } from '../src/capture/node.js';
+import { type Benchmark, type BenchContext, type BenchRow, best, onPath, si, timeProcess } from './lib.js';
 
-const frames = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
-const withTshark = process.argv.includes('--tshark');
-
-async function generate(path: string, format: 'pcap' | 'pcapng'): Promise<void> {
+async function generate(path: string, format: 'pcap' | 'pcapng', frames: number): Promise<void> {
   if (existsSync(path)) return;
+  const partial = `${path}.${process.pid}.partial`;
   const w =
     format === 'pcap'
-      ? new CaptureFileWriter(path, { format: 'pcap', linkType: 1, nanosecond: true })
-      : new CaptureFileWriter(path, { format: 'pcapng', interfaces: [{ linkType: 1, name: 'bench0' }] });
+      ? new CaptureFileWriter(partial, { format: 'pcap', linkType: 1, nanosecond: true })
+      : new CaptureFileWriter(partial, { format: 'pcapng', interfaces: [{ linkType: 1, name: 'bench0' }] });
   // Ethernet/IPv4/TCP-shaped frames of 60..1514 bytes, sizes cycling like a bulk transfer with ACKs.
   const sizes = [66, 1514, 1514, 66, 1514, 60, 590, 1514];
   const payloads = sizes.map((n) => {
@@ -34,9 +34,10 @@ async function generate(path: string, format: 'pcap' | 'pcapng'): Promise<void> 
     if (!w.write({ tsSec: 1_700_000_000 + Math.floor(i / 1000), tsNsec: (i % 1000) * 1000, data })) await w.drain();
   }
   await w.close();
+  renameSync(partial, path);
 }
 
-async function timeOurs(path: string): Promise<number> {
+async function timeOurs(path: string, frames: number): Promise<{ wallMs: number; bytes: number }> {
   let n = 0;
   let bytes = 0;
   const t0 = process.hrtime.bigint();
@@ -46,32 +47,46 @@ async function timeOurs(path: string): Promise<number> {
       bytes += r.capturedLength;
     },
   });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   if (n !== frames) throw new Error(`decoded ${n} frames, expected ${frames}`);
-  console.log(`synack ${path.endsWith('ng') ? 'pcapng' : 'pcap  '}: ${frames} frames, ${(bytes / 1e6).toFixed(0)} MB in ${ms.toFixed(0)} ms (${((frames / ms) * 1000 / 1e6).toFixed(2)} M frames/s)`);
-  return ms;
+  return { wallMs, bytes };
 }
 
-function timeTool(cmd: string, args: string[]): number {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'ignore'] });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} failed`);
-  console.log(`${cmd} ${args.slice(0, -1).join(' ')}: ${ms.toFixed(0)} ms`);
-  return ms;
-}
-
-for (const format of ['pcap', 'pcapng'] as const) {
-  const path = join(tmpdir(), `sk-capture-bench-${frames}.${format}`);
-  await generate(path, format);
-  console.log(`${path}: ${(statSync(path).size / 1e6).toFixed(0)} MB`);
-  await timeOurs(path); // warm the page cache and the JIT
-  const ours = await timeOurs(path);
-  const heap = process.memoryUsage();
-  console.log(`  rss ${(heap.rss / 1e6).toFixed(0)} MB, heap used ${(heap.heapUsed / 1e6).toFixed(0)} MB`);
-  if (withTshark) {
-    const ts = timeTool('tshark', ['-n', '-T', 'fields', '-e', 'frame.len', '-r', path]);
-    const ci = timeTool('capinfos', ['-c', path]);
-    console.log(`  tshark / synack = ${(ts / ours).toFixed(1)}x, capinfos -c / synack = ${(ci / ours).toFixed(1)}x`);
-  }
-}
+export const captureDecodeBenchmark: Benchmark = {
+  name: 'capture-read',
+  title: 'capture layer only: readCaptureFile over pcap and pcapng vs tshark -T fields and capinfos -c',
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const frames = ctx.options.frames;
+    const rows: BenchRow[] = [];
+    for (const format of ['pcap', 'pcapng'] as const) {
+      const path = join(tmpdir(), `sk-capture-bench-${frames}.${format}`);
+      ctx.progress(`capture-read: ${path}`);
+      await generate(path, format, frames);
+      await timeOurs(path, frames); // warm the page cache and the JIT
+      const runs: { wallMs: number; bytes: number }[] = [];
+      for (let i = 0; i < ctx.options.runs; i++) runs.push(await timeOurs(path, frames));
+      const ours = best(runs);
+      const heap = process.memoryUsage();
+      const fps = frames / (ours.wallMs / 1000);
+      rows.push({
+        name: `synack readCaptureFile ${format}`,
+        value: fps,
+        unit: 'frames/s',
+        note: `${(statSync(path).size / 1e6).toFixed(0)} MB, ${si((ours.bytes / ours.wallMs) * 1000)}B/s, rss ${(heap.rss / 1e6).toFixed(0)} MB`,
+      });
+      const tools: [string, string, string[]][] = [
+        [`tshark -T fields -e frame.len ${format}`, 'tshark', ['-n', '-T', 'fields', '-e', 'frame.len', '-r', path]],
+        [`capinfos -c ${format}`, 'capinfos', ['-c', path]],
+      ];
+      for (const [name, cmd, args] of tools) {
+        if (!onPath(cmd)) continue;
+        ctx.progress(`capture-read: ${name}`);
+        const t = await timeProcess(cmd, args);
+        if (t.status !== 0) throw new Error(`${cmd} exited ${t.status}: ${t.stderr.trim().slice(-300)}`);
+        const theirs = frames / (t.wallMs / 1000);
+        rows.push({ name, value: theirs, unit: 'frames/s', ratio: fps / theirs, note: 'ratio = synack ÷ this' });
+      }
+    }
+    return rows;
+  },
+};

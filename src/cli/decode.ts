@@ -29,7 +29,7 @@ options:
                        delta (since the previous frame shown)
   -h, --help           this text`;
 
-type TimeMode = 'rel' | 'abs' | 'delta';
+export type TimeMode = 'rel' | 'abs' | 'delta';
 
 export async function main(argv: string[]): Promise<number> {
   let values;
@@ -66,10 +66,37 @@ export async function main(argv: string[]): Promise<number> {
   const mode = (values.time ?? 'rel') as TimeMode;
   if (!['rel', 'abs', 'delta'].includes(mode)) throw usageError(`--time is rel, abs or delta, got '${values.time}'`);
 
-  const out = new LineWriter();
-  const verbose = values.verbose === true;
-  const hexdump = values.hex === true;
-  const json = values.json === true;
+  const options: DecodeOptions = {
+    verbose: values.verbose === true,
+    hex: values.hex === true,
+    json: values.json === true,
+    time: mode,
+    ...(frames !== undefined ? { frames } : {}),
+    ...(port !== undefined ? { port } : {}),
+  };
+  return decodeFile(file, options, new LineWriter());
+}
+
+export interface DecodeOptions {
+  readonly verbose?: boolean;
+  readonly hex?: boolean;
+  readonly json?: boolean;
+  readonly frames?: FrameRanges;
+  readonly port?: number;
+  readonly time?: TimeMode;
+}
+
+/**
+ * Decode `file` into `out` as `synack decode` does (the CLI calls this after parsing flags; the
+ * benchmark calls it in-process). Resolves with the exit code; damage and unreadable files are
+ * reported on stderr, other errors are thrown.
+ */
+export async function decodeFile(file: string, options: DecodeOptions, out: LineWriter): Promise<number> {
+  const { frames, port } = options;
+  const mode = options.time ?? 'rel';
+  const verbose = options.verbose === true;
+  const hexdump = options.hex === true;
+  const json = options.json === true;
   let first: number | undefined;
   let previous: number | undefined;
 

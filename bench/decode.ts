@@ -1,0 +1,169 @@
+/**
+ * Decode-and-summarise throughput (issue 2): frames per second of `synack decode FILE` against
+ * `tshark -r FILE` and `tcpdump -nn -r FILE`, every program writing its one-line-per-frame text to
+ * /dev/null, all on the same generated capture (bench/traffic.ts) in the same run.
+ *
+ * synack is measured twice: in-process (decodeFile, the CLI's own code path, after a warm-up pass;
+ * with a breakdown into read, read+dissect, read+dissect+summary) and as the real command, a fresh
+ * `node --import tsx src/cli/main.ts decode FILE` process whose time includes start-up and
+ * TypeScript loading. Targets: synack >= 10x tshark, and not slower than tcpdump.
+ */
+import { createWriteStream } from 'node:fs';
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dissect } from '../src/analyze/dissect.js';
+import { summaryLine } from '../src/analyze/summary.js';
+import { readCaptureBatches } from '../src/capture/node.js';
+import { decodeFile } from '../src/cli/decode.js';
+import { LineWriter } from '../src/cli/output.js';
+import { type Benchmark, type BenchContext, type BenchRow, best, onPath, si, timeProcess, type ProcessTiming } from './lib.js';
+import { ensureTrafficCapture } from './traffic.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+interface Timing {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly maxRss: number;
+}
+
+async function inProcess(run: () => Promise<number>, frames: number, what: string): Promise<Timing> {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const n = await run();
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
+  if (n !== frames) throw new Error(`${what}: ${n} frames, expected ${frames}`);
+  return { wallMs, cpuMs: (c.user + c.system) / 1000, maxRss: process.memoryUsage().rss };
+}
+
+/** Read only: the capture layer's records, nothing decoded. */
+async function readOnly(path: string): Promise<number> {
+  let n = 0;
+  for await (const batch of readCaptureBatches(path)) n += batch.length;
+  return n;
+}
+
+/** Read and dissect every frame; the dissections are dropped. */
+async function readDissect(path: string): Promise<number> {
+  let n = 0;
+  let keep = 0;
+  for await (const batch of readCaptureBatches(path)) {
+    for (const r of batch) keep += dissect(r).spans.length;
+    n += batch.length;
+  }
+  return keep >= 0 ? n : -1;
+}
+
+/** Read, dissect and format each summary line, without writing. */
+async function readSummarise(path: string): Promise<number> {
+  let n = 0;
+  let chars = 0;
+  let first: number | undefined;
+  for await (const batch of readCaptureBatches(path)) {
+    for (const r of batch) {
+      first ??= r.timestamp;
+      chars += summaryLine(dissect(r), (r.timestamp - first).toFixed(6)).length;
+    }
+    n += batch.length;
+  }
+  return chars >= 0 ? n : -1;
+}
+
+/** The CLI's code path in-process: decodeFile writing to /dev/null. */
+async function decodeToNull(path: string, frames: number): Promise<number> {
+  const sink = createWriteStream('/dev/null');
+  const code = await decodeFile(path, {}, new LineWriter(sink));
+  await new Promise<void>((resolve) => sink.end(resolve));
+  if (code !== 0) throw new Error(`decodeFile exited ${code}`);
+  return frames;
+}
+
+async function bestOf<T extends { readonly wallMs: number }>(ctx: BenchContext, label: string, once: () => Promise<T>): Promise<T> {
+  const all: T[] = [];
+  for (let i = 0; i < ctx.options.runs; i++) {
+    ctx.progress(`decode: ${label}${ctx.options.runs > 1 ? ` (run ${i + 1} of ${ctx.options.runs})` : ''}`);
+    all.push(await once());
+  }
+  return best(all);
+}
+
+function cpuNote(frames: number, t: Timing): string {
+  const parts: string[] = [];
+  if (Number.isFinite(t.cpuMs)) parts.push(`cpu ${(t.cpuMs / 1000).toFixed(2)} s (${si(frames / (t.cpuMs / 1000))}fps)`);
+  parts.push(`wall ${(t.wallMs / 1000).toFixed(2)} s`);
+  if (Number.isFinite(t.maxRss)) parts.push(`rss ${(t.maxRss / 1e6).toFixed(0)} MB`);
+  return parts.join(', ');
+}
+
+export const decodeBenchmark: Benchmark = {
+  name: 'decode',
+  title: 'decode and summarise a capture: synack vs tshark -r vs tcpdump -nn -r (stdout to /dev/null)',
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const frames = ctx.options.frames;
+    const { path, generated } = await ensureTrafficCapture(frames, ctx.progress);
+    const size = statSync(path).size;
+    const rows: BenchRow[] = [
+      { name: 'capture', value: frames, unit: 'frames', note: `${path}, ${(size / 1e6).toFixed(0)} MB${generated ? ', generated now' : ', cached'}` },
+    ];
+    const fps = (t: Timing): number => frames / (t.wallMs / 1000);
+
+    // In-process: warm the page cache and the JIT once, then measure each stage.
+    ctx.progress('decode: warm-up pass (page cache, JIT)');
+    await decodeToNull(path, frames);
+    const stages: [string, () => Promise<number>][] = [
+      ['synack read only (capture layer)', () => readOnly(path)],
+      ['synack read + dissect', () => readDissect(path)],
+      ['synack read + dissect + summary', () => readSummarise(path)],
+      ['synack decode, in-process', () => decodeToNull(path, frames)],
+    ];
+    let inProc: Timing | undefined;
+    for (const [name, run] of stages) {
+      const t = await bestOf(ctx, name, () => inProcess(run, frames, name));
+      rows.push({ name, value: fps(t), unit: 'frames/s', note: cpuNote(frames, t) });
+      inProc = t;
+    }
+
+    // The real command, end to end.
+    const cliTiming = await bestOf(ctx, 'synack decode (CLI)', () => timeProcess(process.execPath, ['--import', 'tsx', CLI, 'decode', path], { cwd: REPO }));
+    checkExit('synack decode', cliTiming);
+    const cliFps = fps(cliTiming);
+    rows.push({ name: 'synack decode FILE (CLI, node + tsx)', value: cliFps, unit: 'frames/s', note: cpuNote(frames, cliTiming) });
+
+    const tools: [string, string, string[]][] = [
+      ['tshark -r FILE', 'tshark', ['-r', path]],
+      ['tcpdump -nn -r FILE', 'tcpdump', ['-nn', '-r', path]],
+    ];
+    const toolFps = new Map<string, number>();
+    for (const [name, cmd, args] of tools) {
+      if (!onPath(cmd)) {
+        rows.push({ name, value: NaN, unit: 'frames/s', note: `${cmd} not installed` });
+        continue;
+      }
+      const t = await bestOf(ctx, name, () => timeProcess(cmd, args));
+      checkExit(name, t);
+      toolFps.set(cmd, fps(t));
+      rows.push({ name, value: fps(t), unit: 'frames/s', ratio: cliFps / fps(t), note: `ratio = synack CLI ÷ this; ${cpuNote(frames, t)}` });
+    }
+
+    const inFps = inProc === undefined ? NaN : fps(inProc);
+    const ts = toolFps.get('tshark');
+    const td = toolFps.get('tcpdump');
+    if (ts !== undefined) {
+      rows.push(target('synack CLI vs tshark', cliFps / ts, 10), target('synack in-process vs tshark', inFps / ts, 10));
+    }
+    if (td !== undefined) {
+      rows.push(target('synack CLI vs tcpdump', cliFps / td, 1), target('synack in-process vs tcpdump', inFps / td, 1));
+    }
+    return rows;
+  },
+};
+
+function target(name: string, ratio: number, want: number): BenchRow {
+  return { name, value: ratio, unit: 'x', ratio, note: `target >= ${want}x: ${ratio >= want ? 'met' : 'MISSED'}` };
+}
+
+function checkExit(name: string, t: ProcessTiming): void {
+  if (t.status !== 0) throw new Error(`${name} exited ${t.status}: ${t.stderr.trim().slice(-500)}`);
+}
