@@ -35,7 +35,7 @@ import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from '../wire
 import { TcpFlag, type SackBlock, type TcpOption, type TcpRepr } from '../wire/tcp.js';
 import type { CongestionControl } from './congestion.js';
 import { advertisedMss, congestionFactory, defaultSendMss, mmsS, resolveConfig, type TcpConfig } from './config.js';
-import { newCounters, type DropReason, type ResetReason, type TcpCounters, type TcpEvent, type TimeoutReason } from './events.js';
+import { newCounters, type DropReason, type IcmpNotice, type ResetReason, type TcpCounters, type TcpEvent, type TimeoutReason } from './events.js';
 import { listenSegment, type SegmentMeta } from './listen.js';
 import { findMss, findTimestamps, findWindowScale, hasSackPermitted, NOP, optionsLength, synOptions } from './options.js';
 import { RangeSet } from './ranges.js';
@@ -1386,6 +1386,52 @@ export class TcpConnection {
         break;
       default:
         break;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // ICMP (3.9.2.2)
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * An ICMP error quoting one of our segments (MUST-54). Source quench is discarded (MUST-55);
+   * net/host/source-route unreachable, time exceeded and parameter problem are soft errors,
+   * reported but never fatal (SHLD-25, MUST-56); protocol and port unreachable abort (SHLD-26);
+   * packet too big lowers the effective MSS and resends (RFC 1191). Notices whose quoted sequence
+   * number is not outstanding are ignored (RFC 5927 4.1).
+   */
+  handleIcmp(_now: number, notice: IcmpNotice): void {
+    const st = this._state;
+    if (st === TcpState.Closed || st === TcpState.Listen || st === TcpState.TimeWait) return;
+    const outstanding = seqLe(this.sndUna, notice.seq) && seqLt(notice.seq, this.sndMax);
+    if (!outstanding) {
+      this.drop('icmp-ignored');
+      return;
+    }
+    switch (notice.kind) {
+      case 'source-quench':
+        return;
+      case 'packet-too-big': {
+        const minMtu = this.config.ipVersion === 6 ? 1280 : 68;
+        const mtu = Math.max(minMtu, Math.floor(notice.mtu));
+        const ipHdr = this.config.ipVersion === 6 ? 40 : 20;
+        const eff = Math.max(1, Math.min(this.effMssBase, mtu - ipHdr - 20 - this.config.ipOptionsSize));
+        if (eff < this.effMssBase) {
+          this.effMssBase = eff;
+          this.sndNxt = this.sndUna; // resend what was too big, in smaller segments
+          this.rttSeq = undefined;
+        }
+        return;
+      }
+      case 'unreachable':
+        if (notice.code === 2 || notice.code === 3) {
+          this.terminate({ kind: 'reset', reason: 'icmp-unreachable' });
+          return;
+        }
+        this.emit({ type: 'icmp-error', notice });
+        return;
+      default:
+        this.emit({ type: 'icmp-error', notice });
     }
   }
 

@@ -16,7 +16,9 @@ export type ResetReason =
   /** We reset it: a segment with an illegal option length arrived (MUST-7). */
   | 'illegal-option'
   /** We reset it: data arrived after the application closed for reading (SHLD-3). */
-  | 'data-after-close';
+  | 'data-after-close'
+  /** An ICMP error that RFC 1122 calls hard: protocol or port unreachable (SHLD-26). */
+  | 'icmp-unreachable';
 
 /** Why a connection timed out. */
 export type TimeoutReason =
@@ -50,6 +52,8 @@ export type TcpEvent =
   | { readonly type: 'retransmitting'; readonly count: number }
   /** A passive open in SYN-RECEIVED was reset or saw a new SYN: back in LISTEN (3.10.7.4). */
   | { readonly type: 'returned-to-listen' }
+  /** A soft ICMP error (3.9.2.2, SHLD-25): reported, the connection goes on (MUST-56). */
+  | { readonly type: 'icmp-error'; readonly notice: IcmpNotice }
   /** Terminal: the connection reached CLOSED normally (or by the application's own abort/close). */
   | { readonly type: 'closed' }
   /** Terminal: reset (MUST-12: the application learns it was aborted, not closed). */
@@ -58,6 +62,21 @@ export type TcpEvent =
   | { readonly type: 'timed-out'; readonly reason: TimeoutReason };
 
 export type TcpEventType = TcpEvent['type'];
+
+/**
+ * An ICMP error about one of this connection's segments, as the stack decoded it (RFC 9293
+ * 3.9.2.2). `seq` is the sequence number in the quoted TCP header; the engine ignores notices whose
+ * `seq` is not one it has outstanding (RFC 5927 4.1), so off-path ICMP cannot tear connections down.
+ */
+export type IcmpNotice =
+  /** Destination unreachable; `code` as in ICMPv4 type 3 (0 net, 1 host, 2 protocol, 3 port, 5 source route). */
+  | { readonly kind: 'unreachable'; readonly code: number; readonly seq: number }
+  /** Fragmentation needed / packet too big, with the next-hop MTU (RFC 1191, RFC 8201). */
+  | { readonly kind: 'packet-too-big'; readonly mtu: number; readonly seq: number }
+  | { readonly kind: 'time-exceeded'; readonly seq: number }
+  | { readonly kind: 'parameter-problem'; readonly seq: number }
+  /** Source quench: silently discarded (MUST-55, RFC 6633). */
+  | { readonly kind: 'source-quench'; readonly seq: number };
 
 /** Why an arriving segment was dropped. */
 export const DROP_REASONS = [
@@ -83,6 +102,7 @@ export const DROP_REASONS = [
   'syn-data',
   'option-error',
   'closing-not-fin-ack',
+  'icmp-ignored',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];
