@@ -20,6 +20,8 @@ interface Scenario {
   readonly link?: LinkConfig;
   readonly config?: Partial<TcpConfig>;
   readonly maxTime?: number;
+  readonly issA?: number;
+  readonly issB?: number;
 }
 
 interface Outcome {
@@ -32,7 +34,14 @@ interface Outcome {
 }
 
 function transfer(s: Scenario): Outcome {
-  const pair = new Pair({ seed: s.seed, link: s.link ?? {}, configA: s.config ?? {}, configB: s.config ?? {} });
+  const pair = new Pair({
+    seed: s.seed,
+    link: s.link ?? {},
+    configA: s.config ?? {},
+    configB: s.config ?? {},
+    ...(s.issA === undefined ? {} : { issA: s.issA }),
+    ...(s.issB === undefined ? {} : { issB: s.issB }),
+  });
   const gen = new Prng(s.seed ^ 0x5eed);
   const dataA = gen.fill(new Uint8Array(s.aToB));
   const dataB = gen.fill(new Uint8Array(s.bToA ?? 0));
@@ -95,6 +104,12 @@ describe('stream integrity over a clean link', () => {
 
   test('with timestamps, window scaling and SACK off (plain RFC 793 options)', () => {
     assertDelivered(transfer({ seed: 6, aToB: 200_000, config: { timestamps: false, windowScaling: false, sack: false } }));
+  });
+
+  test('sequence numbers wrap past 2^32 in both directions without a hitch', () => {
+    const o = transfer({ seed: 8, aToB: 300_000, bToA: 300_000, issA: 0xffffffff - 1000, issB: 0xfffffff0 });
+    assertDelivered(o);
+    assert.ok(o.pair.a.info().sndUna < 1_000_000, 'A wrapped');
   });
 
   test('with small buffers (SWS avoidance and window updates carry the flow)', () => {
