@@ -39,7 +39,7 @@ import { newCounters, type DropReason, type IcmpNotice, type ResetReason, type T
 import { listenSegment, type SegmentMeta } from './listen.js';
 import { findMss, findTimestamps, findWindowScale, hasSackPermitted, NOP, optionsLength, synOptions } from './options.js';
 import { RangeSet } from './ranges.js';
-import { resetFor, resetWithSeq, segmentLength } from './reset.js';
+import { resetFor, resetWithSeq } from './reset.js';
 import { ByteRing } from './ring.js';
 import { RttEstimator } from './rtt.js';
 import { isSynchronized, TcpState } from './state.js';
