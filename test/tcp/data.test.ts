@@ -126,6 +126,12 @@ describe('ESTABLISHED: sending', () => {
     for (let i = 0; i < 3; i++) assert.equal(expectSent(c, { seq: 67 + 1460 * i }).payload.length, 1460);
   });
 
+  test('a small write goes out at once when nothing is unacknowledged: data is never held indefinitely (MUST-60)', () => {
+    const c = established();
+    c.send(bytes('?'));
+    expectSent(c, { flags: ACK | PSH, seq: 67, payload: '?' });
+  });
+
   test('Nagle: a small segment waits while data is unacknowledged (SHLD-7)', () => {
     const c = established();
     c.send(bytes('a'));

@@ -183,6 +183,12 @@ describe('ESTABLISHED: ACK check (RFC 9293 3.10.7.4 fifth step, RFC 5961 5)', ()
     assert.equal(c.sendQueued, 5);
   });
 
+  test('the window field is an unsigned number, scaled into a 32-bit one (MUST-1, REC-1)', () => {
+    const c = established({ config: { congestionControl: 'none' } });
+    send(c, { flags: ACK, seq: 1113, ack: 67, window: 0xffff });
+    assert.equal(c.info().sndWnd, 65535);
+  });
+
   test('the send window is taken only from segments newer than the last update (SND.WL1, SND.WL2)', () => {
     const c = established({ config: { congestionControl: 'none' } });
     c.send(new Uint8Array(100));

@@ -57,6 +57,9 @@ describe('window scaling (RFC 7323)', () => {
     expectSent(c, { flags: SYN });
     send(c, { flags: SYN | ACK, seq: 1112, ack: 67, options: [ws(20)] });
     assert.equal(c.info().sndWndShift, 14);
+    // The largest scaled window is still a positive number (MUST-1, REC-1).
+    send(c, { flags: ACK, seq: 1113, ack: 67, window: 0xffff });
+    assert.equal(c.info().sndWnd, 0xffff * 2 ** 14);
   });
 
   test('a passive open answers with window scale only if the SYN offered it', () => {

@@ -43,7 +43,7 @@ describe('SYN-RECEIVED', () => {
     assert.equal(new TextDecoder().decode(c.read()), 'GET /');
   });
 
-  test('a RST in a passive open returns the connection to LISTEN without telling the user about a failure', () => {
+  test('a RST in a passive open returns the connection to LISTEN without telling the user about a failure (MUST-11)', () => {
     const c = fromListen();
     send(c, { flags: RST, seq: 67 });
     assert.equal(c.state, TcpState.Listen);
@@ -61,7 +61,7 @@ describe('SYN-RECEIVED', () => {
     assert.deepEqual(eventTypes(c), ['returned-to-listen']);
   });
 
-  test('a RST in an active open (simultaneous open) means the connection was refused', () => {
+  test('a RST in an active open (simultaneous open) means the connection was refused (MUST-11)', () => {
     const c = simultaneous();
     send(c, { flags: RST, seq: 1113 });
     assert.equal(c.state, TcpState.Closed);

@@ -179,13 +179,13 @@ describe('SYN-SENT', () => {
     assert.deepEqual(expectSent(c, { seq: 67 }).options, []);
   });
 
-  test('options in any order, unaligned, with unknown kinds are accepted; unknown ones ignored (MUST-5, MUST-6, MUST-64)', () => {
+  test('options in any order, unaligned, with unknown kinds are accepted; unknown ones ignored (MUST-4, MUST-5, MUST-6, MUST-64)', () => {
     const c = synSent({ congestionControl: 'none' });
     send(c, {
       flags: SYN | ACK,
       seq: 1112,
       ack: 67,
-      options: [{ kind: 1, name: 'nop' }, { kind: 99, name: 'unknown', data: Uint8Array.of(1, 2, 3) }, mssOption(1000)],
+      options: [{ kind: 1, name: 'nop' }, { kind: 99, name: 'unknown', data: Uint8Array.of(1, 2, 3) }, mssOption(1000), { kind: 0, name: 'eol' }],
     });
     assert.equal(c.state, TcpState.Established);
     expectSent(c, { flags: ACK });

@@ -31,7 +31,7 @@ function runUntil(c: TcpConnection, until: number, onSegment?: (t: number, s: Tc
 }
 
 describe('retransmission timeout (RFC 6298)', () => {
-  test('lost data is retransmitted after the RTO, and the RTO doubles each time (5.4-5.6)', () => {
+  test('lost data is retransmitted after the RTO, and the RTO doubles each time (RFC 6298 5.4-5.6, MUST-19)', () => {
     const c = established();
     c.send(bytes('lost'));
     expectSent(c, { seq: 67, payload: 'lost' }, 10);
@@ -42,7 +42,7 @@ describe('retransmission timeout (RFC 6298)', () => {
     assert.equal(c.counters.retransmissions, 2);
   });
 
-  test('after R2 retransmissions the connection closes; at R1 the application is advised (MUST-20, SHLD-9, SHLD-10)', () => {
+  test('after R2 retransmissions the connection closes; at R1 the application is advised; R2 is settable (MUST-20, MUST-21, SHLD-9, SHLD-10)', () => {
     const c = established();
     c.setMaxRetransmits(4); // MUST-21: the application sets R2
     c.send(bytes('x'));
@@ -90,7 +90,7 @@ describe('retransmission timeout (RFC 6298)', () => {
 });
 
 describe('congestion control (RFC 5681, RFC 6582)', () => {
-  test('the initial window is 3 segments for an MSS of 1460 (RFC 5681 3.1) and slow start adds one MSS per ACK', () => {
+  test('the initial window is 3 segments for an MSS of 1460 (RFC 5681 3.1) and slow start adds one MSS per ACK (MUST-19)', () => {
     const c = established({ config: { nagle: false } });
     c.send(DATA(20_000));
     for (let i = 0; i < 3; i++) expectSent(c, { seq: 67 + 1460 * i });
@@ -128,7 +128,7 @@ describe('congestion control (RFC 5681, RFC 6582)', () => {
     assert.equal(c.info().cwnd, 2920);
   });
 
-  test('after an RTO only one segment is sent (loss window of one SMSS)', () => {
+  test('after an RTO only one segment is sent (loss window of one SMSS, MUST-19)', () => {
     const c = established({ config: { nagle: false } });
     c.send(DATA(4380));
     for (let i = 0; i < 3; i++) expectSent(c, {});
