@@ -271,6 +271,20 @@ export class TcpConnection {
     return c;
   }
 
+  /**
+   * Active OPEN on a listening connection (3.10.1 LISTEN STATE): "change the connection from
+   * passive to active, select an ISS", send a SYN, enter SYN-SENT. Throws SynackError
+   * ('ERR_SYNACK_CONN_EXISTS') in any other state ("error: connection already exists").
+   */
+  open(o: { readonly now: number; readonly remotePort: number; readonly iss: number }): void {
+    if (this._state !== TcpState.Listen) throw new SynackError('ERR_SYNACK_CONN_EXISTS', `connection already exists (${this._state})`);
+    checkPort(o.remotePort, 'remotePort');
+    this._remotePort = o.remotePort;
+    this.initTcb(o.now);
+    this.setIss(o.iss);
+    this._state = TcpState.SynSent;
+  }
+
   private initTcb(now: number): void {
     const cfg = this.config;
     this.passive = false;

@@ -125,6 +125,16 @@ describe('LISTEN (a listening connection)', () => {
     assert.throws(() => listener().send(bytes('x')), { code: 'ERR_SYNACK_NOT_CONNECTED' });
   });
 
+  test('an active OPEN in LISTEN turns the connection active: SYN sent, SYN-SENT (3.10.1)', () => {
+    const c = listener();
+    c.open({ now: 0, remotePort: REMOTE_PORT, iss: 500 });
+    assert.equal(c.state, TcpState.SynSent);
+    expectSent(c, { flags: SYN, seq: 500, dstPort: REMOTE_PORT });
+    send(c, { flags: SYN | ACK, seq: 9000, ack: 501 });
+    assert.equal(c.state, TcpState.Established);
+    assert.throws(() => c.open({ now: 0, remotePort: 1, iss: 1 }), { code: 'ERR_SYNACK_CONN_EXISTS' });
+  });
+
   test('CLOSE in LISTEN deletes the connection', () => {
     const c = listener();
     c.close();
