@@ -1,0 +1,38 @@
+/**
+ * The one interface every link implements: something that moves whole IP packets (Uint8Array, no
+ * link-layer header) between a stack and something else (an in-memory peer, a pcap tap, a TUN
+ * device). Kept deliberately small so a new link is a few lines.
+ *
+ * Also the clock/scheduler contract the links and drivers share: `now()` in milliseconds and
+ * `schedule(at, fn)`. A virtual-time scheduler (scheduler.ts) makes a whole network deterministic;
+ * a real-time one runs it against the host's timers.
+ *
+ * Invariants: a link never hands a packet to the receive callback synchronously from inside
+ * `send` (delivery is always scheduled), so a stack never re-enters itself through a link; after
+ * `close()` nothing is delivered and `send` is a no-op.
+ */
+
+export type ReceiveCallback = (packet: Uint8Array) => void;
+
+export interface Link {
+  /** The largest IP packet this link carries, in bytes. */
+  readonly mtu: number;
+  /** Hand one IP packet to the link. The link may keep a reference: do not reuse the buffer. */
+  send(packet: Uint8Array): void;
+  /** Set the function that receives packets arriving from the other side (one callback; replaces). */
+  onReceive(cb: ReceiveCallback): void;
+  /** Stop: drop what is in flight, deliver nothing more. */
+  close(): void;
+}
+
+/** A cancellable scheduled call. */
+export interface Timer {
+  cancel(): void;
+}
+
+/** Time in milliseconds (virtual or real) and deferred calls at absolute times. */
+export interface Scheduler {
+  now(): number;
+  /** Run `fn` at time `at` (or as soon as possible when `at` <= now). Calls at equal times run in order. */
+  schedule(at: number, fn: () => void): Timer;
+}
