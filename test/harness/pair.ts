@@ -111,9 +111,9 @@ export class Pair {
     }
   }
 
-  /** The time of the next delivery or engine deadline. */
-  nextEventTime(): number | undefined {
-    let t = Infinity;
+  /** The time of the next delivery or engine deadline (or `appWake`, when the application asks). */
+  nextEventTime(appWake?: number): number | undefined {
+    let t = appWake !== undefined && appWake > this.now ? appWake : Infinity;
     for (const d of this.queue) if (d.t < t) t = d.t;
     const ta = this.a.pollAt();
     const tb = this.b.pollAt();
@@ -123,8 +123,8 @@ export class Pair {
   }
 
   /** Advance to the next event and process everything due then. Returns false if nothing is pending. */
-  step(): boolean {
-    const t = this.nextEventTime();
+  step(appWake?: number): boolean {
+    const t = this.nextEventTime(appWake);
     if (t === undefined) return false;
     this.now = Math.max(this.now, t);
     const due = this.queue.filter((d) => d.t <= this.now).sort((x, y) => x.t - y.t || x.order - y.order);
@@ -141,16 +141,24 @@ export class Pair {
    * Run until `done` holds (true), nothing is pending, virtual time passes `maxTime`, or `maxSteps`
    * steps were taken (false). `app` acts for the applications before each flush.
    */
-  run(o: { app?: (p: Pair) => void; done: (p: Pair) => boolean; maxTime?: number; maxSteps?: number }): boolean {
+  run(o: {
+    app?: (p: Pair) => void;
+    /** When the application wants to act next on its own (a timer of the application). */
+    appWakeAt?: (p: Pair) => number | undefined;
+    done: (p: Pair) => boolean;
+    maxTime?: number;
+    maxSteps?: number;
+  }): boolean {
     const maxTime = o.maxTime ?? 3_600_000;
     const maxSteps = o.maxSteps ?? 10_000_000;
     for (let i = 0; i < maxSteps; i++) {
       o.app?.(this);
       this.flush();
       if (o.done(this)) return true;
-      const t = this.nextEventTime();
+      const wake = o.appWakeAt?.(this);
+      const t = this.nextEventTime(wake);
       if (t === undefined || t > maxTime) return false;
-      this.step();
+      this.step(wake);
     }
     return false;
   }

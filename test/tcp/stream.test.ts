@@ -128,6 +128,38 @@ describe('stream integrity over a lossy link', () => {
     });
   }
 
+  for (const seed of [41, 42]) {
+    test(`a slow reader with a 1000-byte buffer: zero windows, probes and window updates keep the stream intact (seed ${seed})`, () => {
+      const cfg = { recvBufferSize: 1000, userTimeout: 1e9 };
+      const pair = new Pair({ seed, link: { delay: 8, jitter: 10, loss: 0.05, duplicate: 0.02, reorder: 0.05 }, configA: cfg, configB: cfg, trace: true });
+      const rng = new Prng(seed);
+      const data = rng.fill(new Uint8Array(30_000));
+      const tx = new StreamApp(data);
+      const back = new StreamApp(new Uint8Array(0));
+      const got: Uint8Array[] = [];
+      let nextRead = 0;
+      const finished = pair.run({
+        app: (p) => {
+          tx.pump(p.a);
+          // B's application reads at most 300 bytes, once every 2 s.
+          if (p.now >= nextRead && p.b.readableBytes > 0) {
+            got.push(p.b.read(rng.int(1, 300)));
+            nextRead = p.now + 2000;
+          }
+          if (p.b.eof) back.pump(p.b);
+        },
+        appWakeAt: (p) => (p.b.readableBytes > 0 ? nextRead : undefined),
+        done: (p) => p.b.isClosed && (p.a.state === TcpState.TimeWait || p.a.isClosed),
+        maxTime: 1e9,
+      });
+      assert.ok(finished);
+      assert.ok(Buffer.concat(got).equals(Buffer.from(data)));
+      // The window really closed, and A probed it with one-octet segments (3.8.6.1).
+      assert.ok(pair.trace.some((e) => e.from === 'B' && e.seg.window === 0 && e.seg.flags & 0x010));
+      assert.ok(pair.trace.some((e) => e.from === 'A' && e.seg.payload.length === 1));
+    });
+  }
+
   test('a lost SYN is recovered by retransmission', () => {
     // Seed chosen so the first segment (the SYN) is lost at loss 0.5; the test checks that it was.
     const o = transfer({ seed: 21, aToB: 1000, link: { loss: 0.5, delay: 5 } });
