@@ -71,9 +71,8 @@ export interface ConnectOptions {
 
 export interface AcceptOptions {
   readonly now: number;
-  /** The SYN that `listenSegment` accepted. */
+  /** The SYN that `listenSegment` accepted (which already refused SYNs with option errors). */
   readonly syn: TcpRepr;
-  readonly meta?: SegmentMeta;
   readonly iss: number;
   readonly config?: Partial<TcpConfig>;
   readonly tsOffset?: number;
