@@ -391,7 +391,8 @@ static void flush_queue(packet_fd *d) {
   }
 }
 
-static void read_batch(packet_fd *d) {
+/* Read and deliver one batch. Returns 1 when reading failed for good (reported, reading stopped). */
+static int read_batch(packet_fd *d) {
   size_t off = 0;
   uint32_t n = 0;
   int err = 0, eof = 0;
@@ -428,7 +429,7 @@ static void read_batch(packet_fd *d) {
       napi_close_handle_scope(env, scope);
     }
   }
-  if (d->closed) return;
+  if (d->closed) return 1;
   if (err != 0 || eof) {
     /* The fd is unusable for reading (the device was deleted: EBADFD; the peer closed): stop
        reading, say so once. */
@@ -439,13 +440,21 @@ static void read_batch(packet_fd *d) {
       const char *code = errno_name(err);
       report_error(d, code != NULL ? code : "EIO", err, "read");
     }
+    return 1;
   }
+  return 0;
 }
 
 static void on_poll(uv_poll_t *h, int status, int events) {
   packet_fd *d = (packet_fd *)h->data;
   if (d->closed) return;
   if (status < 0) {
+    /* libuv has stopped the handle (it reports EPOLLERR as UV_EBADF). A TUN fd whose device was
+       deleted polls as an error: read once to deliver what is left and to learn the real errno
+       (EBADFD); if the read does not fail, report the poll error itself. */
+    d->events = 0;
+    if (d->reading && read_batch(d)) return;
+    if (d->closed) return;
     d->reading = 0;
     free_queue(d);
     update_poll(d);
@@ -455,7 +464,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   }
   if (events & UV_WRITABLE) flush_queue(d);
   if (d->closed) return;
-  if ((events & UV_READABLE) && d->reading) read_batch(d);
+  if ((events & UV_READABLE) && d->reading) (void)read_batch(d);
   if (d->closed) return;
   update_poll(d);
 }

@@ -63,6 +63,12 @@ export interface TunOpenOptions {
   readonly peer?: string;
   /** Extra prefixes routed to the device (`ip route replace PREFIX dev NAME`). Needs `up`. */
   readonly routes?: readonly string[];
+  /**
+   * The kernel's transmit queue toward us, in packets (`ip link set txqueuelen`; default 500). A
+   * burst the kernel sends faster than we read beyond this is dropped by the kernel; raise it for
+   * bulk transfers.
+   */
+  readonly txQueueLength?: number;
   /** Bring the device up (default true). */
   readonly up?: boolean;
   /**
@@ -463,8 +469,10 @@ export class TunDevice extends PacketLink {
     if (options.netns !== undefined && (options.netns === '' || /[/\s]/.test(options.netns) || options.netns.startsWith('-'))) {
       throw new SynackError(TunErrorCode.INVALID, `bad network namespace name '${options.netns}'`);
     }
-    for (const n of [options.batchSize, options.queueLimit]) {
-      if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new SynackError(TunErrorCode.INVALID, `batchSize and queueLimit must be positive integers, got ${n}`);
+    for (const n of [options.batchSize, options.queueLimit, options.txQueueLength]) {
+      if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 0xffffffff)) {
+        throw new SynackError(TunErrorCode.INVALID, `batchSize, queueLimit and txQueueLength must be positive integers, got ${n}`);
+      }
     }
 
     const mod = loadTunAddon();
@@ -482,6 +490,7 @@ export class TunDevice extends PacketLink {
       if (ns !== undefined) await ip(['link', 'set', 'dev', name, 'netns', ns]);
       const nsArgs = ns !== undefined ? ['-n', ns] : [];
       if (mtu !== undefined) await ip([...nsArgs, 'link', 'set', 'dev', name, 'mtu', String(mtu)]);
+      if (options.txQueueLength !== undefined) await ip([...nsArgs, 'link', 'set', 'dev', name, 'txqueuelen', String(options.txQueueLength)]);
       for (let i = 0; i < addresses.length; i++) {
         const family = families[i] ?? 4;
         const args = [...nsArgs, `-${family}`, 'addr', 'replace', addresses[i] ?? ''];
