@@ -613,6 +613,11 @@ export class Stack {
     return this.conns.get(tupleKey(local, localPort, remote, remotePort));
   }
 
+  /** True when a listener would take a SYN for `local`:`port`. */
+  hasListener(local: IpAddress, port: number): boolean {
+    return this.findListener(local, port) !== undefined;
+  }
+
   /** Parse an address literal or throw a SynackError naming `what`. */
   static address(text: string, what = 'address'): IpAddress {
     const a = parseAddress(text);

@@ -1,0 +1,729 @@
+/**
+ * The demo scenarios: two hosts on the in-memory network, real exchanges through the TCP engine,
+ * recorded segment by segment. Browser-safe (the UI runs the same scenarios); the CLI wrapper is
+ * src/cli/demo.ts.
+ *
+ * Nothing is scripted at the segment level: a scenario only chooses what the seed documents fix
+ * (ISNs, addresses, ports, MSS, windows), the engine settings (delayed ACK, Nagle, options) and
+ * what the two applications do and when (connect, write, end, destroy). The segments are whatever
+ * the engines then send. The lecture scenarios reproduce seeds/003 (4.4.3) and kb172983 the
+ * support article (seeds/000, 001) number for number.
+ *
+ * Invariant: a run is a pure function of (scenario, options): same seed, same segments.
+ */
+import { SeededRandom } from '../link/rng.js';
+import type { WireEvent } from '../link/memory.js';
+import type { TcpConfig } from '../tcp/config.js';
+import { formatAddress, parseAddress } from './address.js';
+import { SynackError } from '../errors.js';
+import { Sha256 } from './sha256.js';
+import { Simulation, type SimulationOptions } from './sim.js';
+import type { Stack } from './stack.js';
+import type { TcpSocket } from './socket.js';
+import { decodeForTrace, type TraceSegment } from './trace.js';
+
+export interface DemoOptions {
+  readonly seed?: number | string;
+  /** Link faults (probabilities 0..1). */
+  readonly loss?: number;
+  readonly reorder?: number;
+  readonly duplicate?: number;
+  readonly corrupt?: number;
+  /** One-way delay in ms (default: the scenario's, 10 ms for most). */
+  readonly delay?: number;
+  readonly jitter?: number;
+  /** Link bandwidth in bits per second (default unlimited). */
+  readonly bandwidth?: number;
+  /** Bytes for the bulk scenario (default 1 MiB). */
+  readonly bytes?: number;
+  /** Keep every segment in the result (default: true, except for bulk). */
+  readonly record?: boolean;
+  /** Called for every packet put on the wire (for capture files). */
+  readonly onPacket?: (time: number, packet: Uint8Array) => void;
+  /** A real clock in ms, to report real elapsed time (the CLI passes performance.now). */
+  readonly realClock?: () => number;
+  /** Virtual time limit in ms (default: the scenario's). */
+  readonly limit?: number;
+}
+
+export interface HostInfo {
+  readonly name: string;
+  readonly address: string;
+}
+
+export interface BulkStats {
+  readonly bytes: number;
+  readonly bytesReceived: number;
+  readonly virtualMs: number;
+  readonly realMs: number | undefined;
+  readonly retransmissions: number;
+  readonly fastRetransmits: number;
+  readonly timeouts: number;
+  readonly sha256Sent: string;
+  readonly sha256Received: string;
+  readonly intact: boolean;
+  /** Goodput in virtual time, bits per second. */
+  readonly goodputBps: number;
+}
+
+export interface DemoNote {
+  readonly time: number;
+  readonly text: string;
+}
+
+export interface DemoResult {
+  readonly scenario: string;
+  readonly title: string;
+  readonly seed: number;
+  readonly hosts: { readonly A: HostInfo; readonly B: HostInfo };
+  readonly segments: readonly TraceSegment[];
+  /** Segments put on the wire (also when not recorded). */
+  readonly packets: number;
+  readonly notes: readonly DemoNote[];
+  readonly explanation: readonly string[];
+  readonly phaseTitles: Readonly<Record<string, string>>;
+  /** The scenario reached its end (false: it hit the time limit). */
+  readonly completed: boolean;
+  readonly virtualMs: number;
+  readonly link: { readonly delay: number; readonly loss: number; readonly reorder: number; readonly duplicate: number; readonly corrupt: number };
+  /** Packets each host dropped, by reason (non-zero only). */
+  readonly drops: { readonly A: Readonly<Record<string, number>>; readonly B: Readonly<Record<string, number>> };
+  readonly bulk?: BulkStats;
+}
+
+/** RFC 793-style segments as in the lecture: no timestamps, window scaling or SACK options. */
+const LECTURE_TCP: Partial<TcpConfig> = { timestamps: false, windowScaling: false, sack: false };
+
+/** What a scenario's code gets. */
+export class ScenarioContext {
+  phase = 'setup';
+  done = false;
+  readonly notes: DemoNote[] = [];
+  readonly facts: Record<string, string | number> = {};
+  constructor(
+    readonly sim: Simulation,
+    readonly A: Stack,
+    readonly B: Stack,
+    readonly options: DemoOptions,
+    readonly names: readonly [string, string],
+  ) {}
+
+  now(): number {
+    return this.sim.now();
+  }
+  /** Segments sent from now on belong to `phase`. */
+  mark(phase: string): void {
+    this.phase = phase;
+  }
+  note(text: string): void {
+    this.notes.push({ time: this.sim.now(), text });
+  }
+  after(ms: number, fn: () => void): void {
+    this.sim.after(ms, fn);
+  }
+  finish(): void {
+    this.done = true;
+  }
+  /** Log the usual socket events of `s` under host name `who`. */
+  watch(s: TcpSocket, who: string): void {
+    if (!s.pending) this.note(`${who}: accepted a connection from ${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'}`);
+    s.on('connect', () => this.note(`${who}: connected (${s.localAddress}:${s.localPort} -> ${s.remoteAddress}:${s.remotePort})`));
+    s.on('end', () => this.note(`${who}: end of the peer's data (FIN received)`));
+    s.on('finish', () => this.note(`${who}: end() done, FIN queued`));
+    s.on('error', (e) => this.note(`${who}: error ${(e as { code?: string }).code ?? ''} ${e.message}`));
+    s.on('close', (hadError) => this.note(`${who}: closed${hadError ? ' with an error' : ''} (state ${s.tcpState})`));
+  }
+}
+
+interface ScenarioDef {
+  readonly title: string;
+  readonly summary: string;
+  /** Host names in traces (default A, B). */
+  readonly names?: readonly [string, string];
+  readonly phaseTitles?: Readonly<Record<string, string>>;
+  /** Default one-way delay, ms. */
+  readonly delay?: number;
+  /** Virtual time limit, ms. */
+  readonly limit?: number;
+  readonly sim: (o: DemoOptions) => SimulationOptions;
+  readonly run: (ctx: ScenarioContext) => void;
+  readonly explain: (ctx: ScenarioContext, segments: readonly TraceSegment[]) => string[];
+}
+
+function fixedIsn(isn: number): () => number {
+  return () => isn;
+}
+
+function addrs(a: string, b: string): Pick<SimulationOptions, 'a' | 'b'> {
+  return { a: { addresses: [a] }, b: { addresses: [b] } };
+}
+
+function text(b: Uint8Array): string {
+  return new TextDecoder().decode(b);
+}
+
+const LECTURE_TITLES = { lecture: "the lecture's trace" };
+
+export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
+  default: {
+    title: 'handshake, a little data each way, a half-close and the close',
+    summary: 'connect, request, half-close, response, close (modern options: MSS, SACK, timestamps, window scale)',
+    sim: () => ({}),
+    run: (ctx) => {
+      const srv = ctx.B.createServer({ allowHalfOpen: true }, (s) => {
+        ctx.watch(s, 'B');
+        const chunks: Uint8Array[] = [];
+        s.on('data', (d) => chunks.push(d));
+        s.on('end', () => {
+          // A has half-closed; B's direction is still open: B answers in two parts, then closes.
+          const req = text(concat(chunks));
+          ctx.note(`B: read ${JSON.stringify(req)}; answers, then closes its side`);
+          s.write('HTTP/1.0 200 OK\r\n\r\n');
+          ctx.after(50, () => s.end('hello, world\n'));
+        });
+        s.on('close', () => ctx.finish());
+      });
+      srv.listen(80);
+      const c = ctx.A.connect({ host: '10.0.0.2', port: 80, allowHalfOpen: true });
+      ctx.watch(c, 'A');
+      c.on('connect', () => {
+        c.write('GET / HTTP/1.0\r\n\r\n');
+        c.end(); // half-close: A is done sending, and keeps reading
+      });
+      const got: Uint8Array[] = [];
+      c.on('data', (d) => got.push(d));
+      c.on('end', () => ctx.note(`A: read ${JSON.stringify(text(concat(got)))}`));
+    },
+    explain: () => [
+      'A opens the connection (SYN, SYN-ACK, ACK), sends a short request and half-closes at once: its FIN follows the data.',
+      "B acknowledges the FIN but keeps its own direction open (allowHalfOpen): it reads the request to the end, answers, and only then sends its own FIN.",
+      'A, which had half-closed, still reads the answer; it acknowledges B\'s FIN and waits in TIME-WAIT (2 MSL) before the connection is gone.',
+      'Every segment after the handshake carries ACK with the current acknowledgment number (RFC 9293 3.8).',
+    ],
+  },
+
+  'lecture-handshake': {
+    title: "three-way handshake with ISNs 66 and 1112 (lecture 4.4.3, 'Verbindungsaufbau')",
+    summary: 'A -> B [SYN, seq=66]; B -> A [ACK, ack=67, SYN, seq=1112]; A -> B [ACK, ack=1113, seq=67]',
+    phaseTitles: LECTURE_TITLES,
+    sim: () => ({ a: { isn: fixedIsn(66), tcp: LECTURE_TCP }, b: { isn: fixedIsn(1112), tcp: LECTURE_TCP } }),
+    run: (ctx) => {
+      ctx.mark('lecture');
+      let n = 0;
+      const srv = ctx.B.createServer((s) => {
+        ctx.watch(s, 'B');
+        if (++n === 2) ctx.finish();
+      });
+      srv.listen(80);
+      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      ctx.watch(c, 'A');
+      c.on('connect', () => {
+        if (++n === 2) ctx.finish();
+      });
+    },
+    explain: () => [
+      'A chose 66 as its initial sequence number, B 1112 (the lecture\'s numbers; normally they come from the keyed ISN generator, RFC 9293 3.4.1).',
+      "A's SYN occupies sequence number 66, so B acknowledges 67 and sends its own SYN with 1112; A acknowledges 1113.",
+      'After the third segment both sides are ESTABLISHED and know where the other starts counting its data bytes.',
+    ],
+  },
+
+  'lecture-close': {
+    title: "close without half-close (lecture 4.4.3, 'Verbindungsabbau')",
+    summary: 'A -> B [seq=86, 5 bytes]; B acks 91; A FIN seq=91; B acks 92 and sends FIN seq=1113 as a second segment; A acks 1114',
+    phaseTitles: LECTURE_TITLES,
+    sim: () => ({ a: { isn: fixedIsn(66), tcp: LECTURE_TCP }, b: { isn: fixedIsn(1112), tcp: LECTURE_TCP } }),
+    run: (ctx) => {
+      let closed = 0;
+      const srv = ctx.B.createServer((s) => {
+        ctx.watch(s, 'B');
+        s.on('data', () => undefined); // B reads everything; it has nothing to send
+        s.on('close', () => {
+          if (++closed === 2) ctx.finish();
+        });
+      });
+      srv.listen(80);
+      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      ctx.watch(c, 'A');
+      c.resume(); // A reads (it gets no data, only B's FIN)
+      c.on('close', () => {
+        if (++closed === 2) ctx.finish();
+      });
+      // The lecture starts at A's sequence number 86: A sent 19 bytes (67..85) before.
+      c.on('connect', () => c.write('nineteen bytes of A'));
+      // A's last 5 bytes, once B has acknowledged the first 19 (B's delayed ACK).
+      ctx.after(150, () => {
+        ctx.mark('lecture');
+        c.write('five!');
+      });
+      // A has nothing more to send: it closes (B's socket, allowHalfOpen false, closes in turn).
+      ctx.after(300, () => c.end());
+    },
+    explain: () => [
+      'Before the lecture\'s excerpt A sent 19 bytes (sequence numbers 67..85), so its last 5 bytes start at 86; B has sent no data, so B stays at 1113.',
+      'B acknowledges the 5 bytes with ack=91 (after its 40 ms delayed-ACK timer, with nothing to piggyback on).',
+      "A's FIN takes sequence number 91. B acknowledges it at once (ack=92); B's application learns of the end of A's data and closes in turn, so B's FIN (seq=1113) follows as a second segment: B's engine sent the ACK it owed before the application reacted.",
+      "A acknowledges B's FIN with 1114 and enters TIME-WAIT; B is CLOSED when that ACK arrives.",
+      'The lecture omits the ACK flag after the handshake; real TCP sets it on every segment with the current acknowledgment number (RFC 9293 3.8), shown here.',
+    ],
+  },
+
+  'lecture-half-close': {
+    title: "half-close (lecture 4.4.3, 'Halbschließen')",
+    summary: 'A FIN seq=91 while B still sends 4 + 5 bytes; B FIN seq=1080; A acks 1081',
+    phaseTitles: LECTURE_TITLES,
+    // B's numbers in the lecture (1066..1080) lie below 1113: a different connection, whose B
+    // started at 1045 and had sent 20 bytes (1046..1065) before the excerpt.
+    sim: () => ({ a: { isn: fixedIsn(66), tcp: LECTURE_TCP }, b: { isn: fixedIsn(1045), tcp: LECTURE_TCP } }),
+    run: (ctx) => {
+      let closed = 0;
+      const done = (): void => {
+        if (++closed === 2) ctx.finish();
+      };
+      const srv = ctx.B.createServer({ allowHalfOpen: true }, (s) => {
+        ctx.watch(s, 'B');
+        s.on('close', done);
+        let reads = 0;
+        s.on('data', () => {
+          reads++;
+          if (reads === 1) s.write('twenty bytes from B.'); // before the excerpt: B's 1046..1065
+          if (reads === 2) {
+            // A's last 5 bytes arrived: B answers with 5 of its remaining 14 bytes ...
+            s.write('five.');
+            // ... writes 4 more a moment later (Nagle holds them while 1066..1070 is unacknowledged) ...
+            ctx.after(5, () => s.write('four'));
+            // ... and its last 5 (held again while 1071..1074 is unacknowledged) ...
+            ctx.after(50, () => s.write('five?'));
+            // ... and closes its side when it is done.
+            ctx.after(200, () => s.end());
+          }
+        });
+      });
+      srv.listen(80);
+      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      ctx.watch(c, 'A');
+      c.on('close', done);
+      c.on('connect', () => c.write('nineteen bytes of A')); // before the excerpt: A's 67..85
+      let reads = 0;
+      c.on('data', () => {
+        reads++;
+        if (reads === 1) {
+          ctx.mark('lecture');
+          c.write('five!'); // A acknowledges B's bytes with its last five
+        }
+        if (reads === 2) c.end(); // A has no more data: FIN, while B still has data for A
+      });
+    },
+    explain: () => [
+      "Before the excerpt A sent 19 bytes (67..85) and B 20 bytes (1046..1065; B's ISN is 1045 here, since the lecture's B numbers lie below its handshake's 1113).",
+      'A acknowledges B\'s 20 bytes with its last 5 (piggybacked ACK, ack=1066); B answers with 5 of its remaining 14 bytes (ack=91).',
+      "A has no more data and sends its FIN (seq=91). B cannot close yet: its engine acknowledges the FIN (ack=92) on the 4 bytes its application had written meanwhile (Nagle's algorithm held them until A's FIN segment acknowledged 1071).",
+      "A is half-closed (FIN-WAIT-2) but still receives: its delayed ACK (40 ms) acknowledges 1075. Only then may B's last 5 bytes go (Nagle again); A acknowledges 1080.",
+      "B's application ends: FIN seq=1080, which A acknowledges with 1081. The lecture leaves out ACK flags and A's sequence number on its last segments; here they carry ACK and seq=92.",
+    ],
+  },
+
+  kb172983: {
+    title: 'Microsoft KB 172983: NTW3 opens a connection to BDC3 port 139 and closes it',
+    summary: 'NTW3 131.107.2.214:1037 -> BDC3 131.107.2.211:139, SYN seq 8221822, SYN-ACK seq 1109645, MSS 1460, close as in the article',
+    names: ['NTW3', 'BDC3'],
+    delay: 0.05,
+    limit: 60_000,
+    sim: () => ({
+      start: 2078.5, // frame 1 at 2.0785 s in the article's capture
+      a: { addresses: ['131.107.2.214'], isn: fixedIsn(8221822), tcp: { ...LECTURE_TCP, recvBufferSize: 8192 }, stack: { ttl: 128 } },
+      b: { addresses: ['131.107.2.211'], isn: fixedIsn(1109645), tcp: { ...LECTURE_TCP, recvBufferSize: 8760 }, stack: { ttl: 128 } },
+    }),
+    run: (ctx) => {
+      let closed = 0;
+      const done = (): void => {
+        if (++closed === 2) ctx.finish();
+      };
+      ctx.mark('article');
+      const srv = ctx.B.createServer({ allowHalfOpen: true }, (s) => {
+        ctx.watch(s, 'BDC3');
+        s.on('close', done);
+        s.on('data', () => undefined);
+        // Frame 6 comes about a second after frame 5: the server application closes then.
+        s.on('end', () => ctx.after(980.55, () => s.end()));
+      });
+      srv.listen(139);
+      const c = ctx.A.connect({ host: '131.107.2.211', port: 139, localPort: 1037, allowHalfOpen: true });
+      ctx.watch(c, 'NTW3');
+      c.on('close', done);
+      c.on('data', () => undefined);
+      // Frame 4 at 16.0279 s: the client closes.
+      ctx.sim.at(16027.9, () => c.end());
+    },
+    explain: () => [
+      'Frames 1-3: NTW3 (client port 1037) sends SYN with seq 8221822 and MSS 1460, window 8192; BDC3 answers SYN-ACK seq 1109645, ack 8221823, MSS 1460, window 8760; NTW3 acknowledges 1109646.',
+      "Frames 4-7 use the numbers of the article's text: NTW3's FIN (with ACK) at seq 8221823, ack 1109646; BDC3 acknowledges 8221824, then sends its own FIN about a second later (its application closed then), seq 1109646; NTW3 acknowledges 1109647.",
+      "The article's frames 4-7 hex dumps belong to another connection (192.94.222.x, ports 2337/1352); its text gives this connection's numbers, which are the ones reproduced.",
+      "Differences from the capture: NT sent its third handshake segment 0.7 s late and raised its window to 8760 (6 x MSS) after the handshake, and BDC3 advertised 28672 in the close; this engine acknowledges at once and advertises its receive buffer (8192 and 8760) throughout.",
+    ],
+  },
+
+  'simultaneous-open': {
+    title: 'simultaneous open (RFC 9293 3.5, Figure 8)',
+    summary: 'A and B both connect at the same moment; the SYNs cross',
+    sim: () => ({}),
+    run: (ctx) => {
+      // Both sides know each other's port: A 5000 <-> B 6000.
+      const a = ctx.A.connect({ host: '10.0.0.2', port: 6000, localPort: 5000, allowHalfOpen: true });
+      const b = ctx.B.connect({ host: '10.0.0.1', port: 5000, localPort: 6000, allowHalfOpen: true });
+      ctx.watch(a, 'A');
+      ctx.watch(b, 'B');
+      a.resume();
+      b.resume();
+      let up = 0;
+      let closed = 0;
+      const onUp = (): void => {
+        if (++up === 2) ctx.after(100, () => {
+          a.end();
+          b.end();
+        });
+      };
+      a.on('connect', onUp);
+      b.on('connect', onUp);
+      a.on('close', () => ++closed === 2 && ctx.finish());
+      b.on('close', () => ++closed === 2 && ctx.finish());
+    },
+    explain: () => [
+      'Both hosts perform an active open at the same time towards each other\'s port, so the two SYNs cross on the link.',
+      'Each side receives a SYN while in SYN-SENT: it moves to SYN-RECEIVED and sends SYN,ACK (its SYN again, now acknowledging the other\'s) (RFC 9293 3.10.7.3, MUST-10).',
+      'Each SYN,ACK acknowledges the other\'s SYN: both become ESTABLISHED. One connection results, not two.',
+      'Both then close at the same moment, which is the simultaneous close.',
+    ],
+  },
+
+  'simultaneous-close': {
+    title: 'simultaneous close (RFC 9293 3.6, Figure 13)',
+    summary: 'both sides call end() at the same moment; the FINs cross; both pass through CLOSING to TIME-WAIT',
+    sim: () => ({}),
+    run: (ctx) => {
+      let closed = 0;
+      const done = (): void => {
+        if (++closed === 2) ctx.finish();
+      };
+      const srv = ctx.B.createServer({ allowHalfOpen: true }, (s) => {
+        ctx.watch(s, 'B');
+        s.on('data', () => undefined);
+        s.on('close', done);
+        ctx.sim.at(200, () => s.end());
+      });
+      srv.listen(80);
+      const c = ctx.A.connect({ host: '10.0.0.2', port: 80, allowHalfOpen: true });
+      ctx.watch(c, 'A');
+      c.on('data', () => undefined);
+      c.on('close', done);
+      ctx.sim.at(200, () => c.end());
+    },
+    explain: () => [
+      'Both applications close at the same moment: each sends a FIN before the other\'s arrives (FIN-WAIT-1).',
+      "Each receives the other's FIN while its own is unacknowledged: CLOSING, and it acknowledges the FIN.",
+      "When the acknowledgment of its own FIN arrives each side enters TIME-WAIT: both wait 2 MSL, since either ACK could be lost.",
+    ],
+  },
+
+  refused: {
+    title: 'connection refused: a SYN to a port where nothing listens',
+    summary: 'A -> B [SYN]; B -> A [ACK, ack=ISN+1, RST, seq=0]; A gets ECONNREFUSED',
+    sim: () => ({}),
+    run: (ctx) => {
+      const c = ctx.A.connect({ host: '10.0.0.2', port: 23 });
+      ctx.watch(c, 'A');
+      c.on('close', () => ctx.finish());
+    },
+    explain: () => [
+      'Nothing listens on B\'s port 23, so B has no connection for the SYN (CLOSED state, RFC 9293 3.10.7.1).',
+      'B answers with a reset: the SYN carries no ACK, so the RST has seq=0 and acknowledges the SYN (ack = A\'s ISN + 1) with the ACK bit set.',
+      'A\'s reset is acceptable because it acknowledges A\'s SYN; A reports "connection refused" (ECONNREFUSED) and is CLOSED.',
+    ],
+  },
+
+  abort: {
+    title: 'abort: destroy() resets the connection',
+    summary: 'after a little data A aborts (RST); B gets ECONNRESET',
+    sim: () => ({}),
+    run: (ctx) => {
+      let closed = 0;
+      const done = (): void => {
+        if (++closed === 2) ctx.finish();
+      };
+      const srv = ctx.B.createServer((s) => {
+        ctx.watch(s, 'B');
+        s.on('data', () => s.write('hello, A'));
+        s.on('close', done);
+      });
+      srv.listen(80);
+      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      ctx.watch(c, 'A');
+      c.on('connect', () => c.write('hello, B'));
+      c.on('data', () => ctx.after(50, () => c.destroy()));
+      c.on('close', done);
+    },
+    explain: () => [
+      'After a short exchange A\'s application destroys its socket: the engine sends <SEQ=SND.NXT><CTL=RST> and deletes the connection (ABORT, RFC 9293 3.10.5).',
+      'B accepts the RST because its sequence number is exactly the next expected one (RFC 5961 3); it reports "connection reset" (ECONNRESET).',
+      'No FIN handshake and no TIME-WAIT: data still queued on either side is lost.',
+    ],
+  },
+
+  'lost-syn': {
+    title: "a lost SYN: retransmission after the initial RTO",
+    summary: "the link drops A's first SYN; A retransmits it after 1 s (RFC 6298) and the connection proceeds",
+    sim: () => ({}),
+    limit: 120_000,
+    run: (ctx) => {
+      ctx.sim.pair.aToB.dropNext(); // the next packet from A (its SYN) is lost
+      let closed = 0;
+      const done = (): void => {
+        if (++closed === 2) ctx.finish();
+      };
+      const srv = ctx.B.createServer((s) => {
+        ctx.watch(s, 'B');
+        s.on('data', () => undefined);
+        s.on('close', done);
+      });
+      srv.listen(80);
+      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      ctx.watch(c, 'A');
+      c.on('connect', () => {
+        c.write('hello after a lost SYN');
+        c.end();
+      });
+      c.on('data', () => undefined);
+      c.on('close', done);
+    },
+    explain: (_ctx, segs) => {
+      const syns = segs.filter((s) => s.from === 'A' && s.tcp !== undefined && (s.tcp.flags & 0x12) === 0x02);
+      const gap = syns.length >= 2 ? ((syns[1] as TraceSegment).time - (syns[0] as TraceSegment).time).toFixed(0) : '?';
+      return [
+        "A's first SYN never reaches B (the link drops it). A hears nothing, and its retransmission timer, set to the initial RTO of 1 s before any RTT sample (RFC 6298 2.1), expires.",
+        `A sends the SYN again, ${gap} ms after the first, with the same sequence number; this one arrives and the handshake completes.`,
+        'Because the SYN was retransmitted, the RTO falls back to 3 s once data transfer begins unless an RTT sample says otherwise (RFC 6298 5.7).',
+      ];
+    },
+  },
+
+  bulk: {
+    title: 'bulk transfer: A sends N bytes to B through the faulty link; SHA-256 on both ends',
+    summary: 'A -> B N bytes (--bytes), with --loss/--reorder/--duplicate/--corrupt/--delay; JSON with hashes and retransmissions',
+    delay: 1,
+    limit: 24 * 60 * 60 * 1000,
+    sim: () => ({}),
+    run: (ctx) => {
+      const total = ctx.options.bytes ?? 1024 * 1024;
+      const rng = new SeededRandom(`bulk:${String(ctx.options.seed ?? 1)}`);
+      const sent = new Sha256();
+      const recv = new Sha256();
+      let received = 0;
+      let closed = 0;
+      const done = (): void => {
+        if (++closed === 2) ctx.finish();
+      };
+      const srv = ctx.B.createServer((s) => {
+        s.on('data', (d) => {
+          recv.update(d);
+          received += d.length;
+        });
+        s.on('end', () => {
+          ctx.facts.sha256Received = recv.hex();
+          ctx.facts.bytesReceived = received;
+        });
+        s.on('error', (e) => ctx.note(`B: error ${e.message}`));
+        s.on('close', () => {
+          const k = s.tcpCounters;
+          if (k !== undefined) {
+            ctx.facts.retransB = k.retransmissions;
+            ctx.facts.fastB = k.fastRetransmits;
+            ctx.facts.timeoutsB = k.timeouts;
+          }
+          done();
+        });
+      });
+      srv.listen(80);
+      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      c.on('error', (e) => ctx.note(`A: error ${e.message}`));
+      let written = 0;
+      const chunk = new Uint8Array(64 * 1024);
+      const pump = (): void => {
+        while (written < total) {
+          const n = Math.min(chunk.length, total - written);
+          const piece = rng.fill(new Uint8Array(n));
+          sent.update(piece);
+          written += n;
+          if (!c.write(piece)) return; // wait for 'drain'
+        }
+        ctx.facts.sha256Sent = sent.hex();
+        c.end();
+      };
+      c.on('connect', () => {
+        ctx.facts.startedAt = ctx.now();
+        pump();
+      });
+      c.on('drain', pump);
+      c.on('data', () => undefined);
+      c.on('close', () => {
+        const k = c.tcpCounters;
+        if (k !== undefined) {
+          ctx.facts.retransA = k.retransmissions;
+          ctx.facts.fastA = k.fastRetransmits;
+          ctx.facts.timeoutsA = k.timeouts;
+        }
+        done();
+      });
+      if (total === 0) ctx.facts.sha256Sent = sent.hex();
+    },
+    explain: (ctx) => [
+      `A sent ${String(ctx.options.bytes ?? 1024 * 1024)} bytes to B, B hashed what it read; the transfer is intact when both SHA-256 digests agree.`,
+      'Lost, reordered, duplicated or corrupted segments (a corrupted one fails its checksum and is dropped) are repaired by retransmissions: fast retransmit after three duplicate ACKs (RFC 5681) or the retransmission timer (RFC 6298).',
+    ],
+  },
+};
+
+export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
+
+/** Run a scenario to completion (or its time limit). Throws SynackError for an unknown name. */
+export function runScenario(name: string, options: DemoOptions = {}): DemoResult {
+  const def = SCENARIOS[name];
+  if (def === undefined) throw new ScenarioError(`unknown scenario '${name}'; one of: ${SCENARIO_NAMES.join(', ')}`);
+  const base = def.sim(options);
+  const delay = options.delay ?? def.delay ?? 10;
+  const link = {
+    delay,
+    loss: options.loss ?? 0,
+    reorder: options.reorder ?? 0,
+    duplicate: options.duplicate ?? 0,
+    corrupt: options.corrupt ?? 0,
+  };
+  const sim = new Simulation({
+    ...base,
+    seed: options.seed ?? 1,
+    link: {
+      ...link,
+      ...(options.jitter !== undefined ? { jitter: options.jitter } : {}),
+      ...(options.bandwidth !== undefined ? { bandwidth: options.bandwidth } : {}),
+    },
+  });
+  const names = def.names ?? ['A', 'B'];
+  const ctx = new ScenarioContext(sim, sim.a, sim.b, options, names);
+  const record = options.record ?? name !== 'bulk';
+  const segments: TraceSegment[] = [];
+  let packets = 0;
+  sim.pair.observe((e: WireEvent) => {
+    packets++;
+    options.onPacket?.(e.time, e.packet);
+    if (!record) return;
+    const d = decodeForTrace(e.packet);
+    const fromA = e.from === 'a';
+    const sender = fromA ? sim.a : sim.b;
+    const receiver = fromA ? sim.b : sim.a;
+    segments.push({
+      index: segments.length + 1,
+      time: e.time,
+      ...(e.deliverAt !== undefined ? { arrival: e.deliverAt } : {}),
+      from: fromA ? names[0] : names[1],
+      to: fromA ? names[1] : names[0],
+      fate: e.fate,
+      reordered: e.reordered,
+      src: d.src,
+      dst: d.dst,
+      tcp: d.tcp,
+      phase: ctx.phase,
+      senderState: d.tcp !== undefined ? stateOf(sender, d.src, d.tcp.srcPort, d.dst, d.tcp.dstPort) : '',
+      receiverState: d.tcp !== undefined ? stateOf(receiver, d.dst, d.tcp.dstPort, d.src, d.tcp.srcPort) : '',
+      packet: e.packet,
+    });
+  });
+  const realStart = options.realClock?.();
+  const start = sim.now();
+  def.run(ctx);
+  const limit = options.limit ?? def.limit ?? 10 * 60 * 1000;
+  const completed = sim.runUntil(() => ctx.done, { until: start + limit });
+  const realMs = realStart !== undefined && options.realClock !== undefined ? options.realClock() - realStart : undefined;
+  const virtualMs = sim.now() - start;
+  const hosts = {
+    A: { name: names[0], address: addrText(sim.a) },
+    B: { name: names[1], address: addrText(sim.b) },
+  };
+  let bulk: BulkStats | undefined;
+  if (name === 'bulk') {
+    const f = ctx.facts;
+    const bytes = options.bytes ?? 1024 * 1024;
+    const began = typeof f.startedAt === 'number' ? f.startedAt : start;
+    const span = Math.max(1e-9, sim.now() - began);
+    const sha256Sent = String(f.sha256Sent ?? '');
+    const sha256Received = String(f.sha256Received ?? '');
+    bulk = {
+      bytes,
+      bytesReceived: Number(f.bytesReceived ?? 0),
+      virtualMs,
+      realMs,
+      retransmissions: Number(f.retransA ?? 0) + Number(f.retransB ?? 0),
+      fastRetransmits: Number(f.fastA ?? 0) + Number(f.fastB ?? 0),
+      timeouts: Number(f.timeoutsA ?? 0) + Number(f.timeoutsB ?? 0),
+      sha256Sent,
+      sha256Received,
+      intact: completed && sha256Sent !== '' && sha256Sent === sha256Received && Number(f.bytesReceived ?? -1) === bytes,
+      goodputBps: (bytes * 8 * 1000) / span,
+    };
+  }
+  const result: DemoResult = {
+    scenario: name,
+    title: def.title,
+    seed: sim.seed,
+    hosts,
+    segments,
+    packets,
+    notes: ctx.notes,
+    explanation: def.explain(ctx, segments),
+    phaseTitles: def.phaseTitles ?? {},
+    completed,
+    virtualMs,
+    link,
+    drops: { A: nonZero(sim.a.counters.drops), B: nonZero(sim.b.counters.drops) },
+    ...(bulk !== undefined ? { bulk } : {}),
+  };
+  sim.close();
+  return result;
+}
+
+/** An unknown scenario name (a usage error for the CLI). */
+export class ScenarioError extends SynackError {
+  constructor(message: string) {
+    super('ERR_SYNACK_USAGE', message);
+    this.name = 'ScenarioError';
+  }
+}
+
+function stateOf(stack: Stack, local: string, localPort: number, remote: string, remotePort: number): string {
+  const l = parseAddress(local);
+  const r = parseAddress(remote);
+  if (l === undefined || r === undefined) return '';
+  const c = stack.findConnection(l, localPort, r, remotePort);
+  if (c !== undefined) return c.conn.state;
+  return stack.hasListener(l, localPort) ? 'LISTEN' : 'CLOSED';
+}
+
+function addrText(s: Stack): string {
+  const a = s.interfaces[0]?.addresses[0];
+  return a === undefined ? '' : formatAddress(a);
+}
+
+function nonZero(r: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(r)) if (v !== 0) out[k] = v;
+  return out;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const n = chunks.reduce((s, c) => s + c.length, 0);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
