@@ -1,0 +1,419 @@
+/**
+ * The connection tracker's view of one captured frame: the fields of its TCP segment (addresses,
+ * ports, seq/ack, flags, window, payload length, SYN options, checksum verdict, TTL), read straight
+ * from the bytes without building the decoder's JSON, so that a million-frame capture costs a few
+ * hundred milliseconds. Handles every link type the capture layer knows, 802.1Q/QinQ tags, IPv4
+ * options, IPv6 extension headers, and IP fragments (a fragmented TCP segment is reassembled as
+ * far as the tracker needs: header, length and checksum; it counts at the frame that completes it,
+ * as in tshark with ip.defragment on).
+ *
+ * Invariants: `decode` never throws and never reads outside the record's bytes; a returned segment
+ * has a complete TCP header (20..60 bytes captured); `payloadLength` comes from the IP lengths
+ * (what was sent), `captured` says whether all of it is in the file; `checksumValid` is true/false
+ * only when every byte was captured (and, for fragments, every fragment seen), null otherwise.
+ * The fragment table is bounded (MAX_PENDING datagrams, MAX_FRAGMENT_AGE seconds).
+ * Browser-safe: no Node imports.
+ */
+import { decodeLink, LinkType } from '../capture/linktype.js';
+import type { CaptureRecord } from '../capture/types.js';
+import { checksumAdd, checksumAddU16, checksumAddU32, checksumFinish } from '../wire/checksum.js';
+import { type Ipv6FragmentHeader, Ipv6Packet, walkIpv6Chain } from '../wire/ipv6.js';
+
+/** The SYN options the analyzer reports (RFC 9293 3.1, RFC 7323, RFC 2018). */
+export interface SynOptions {
+  readonly mss: number | undefined;
+  readonly wscale: number | undefined;
+  readonly sackPermitted: boolean;
+  readonly timestamps: { readonly tsval: number; readonly tsecr: number } | undefined;
+}
+
+/** One TCP segment as the tracker sees it. A decoder reuses one object: copy what you keep. */
+export interface TcpSegment {
+  frame: number;
+  /** Seconds since the epoch (double). */
+  time: number;
+  tsSec: number;
+  tsNsec: number;
+  family: 4 | 6;
+  /** IPv4: the address as a 32-bit number. IPv6: 32 hex digits. */
+  srcKey: number | string;
+  dstKey: number | string;
+  /** The address bytes (4 or 16), a view into the frame or a copy for reassembled segments. */
+  srcAddr: Uint8Array;
+  dstAddr: Uint8Array;
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  /** The 9 flag bits (TcpFlag). */
+  flags: number;
+  /** The raw 16-bit window field. */
+  window: number;
+  headerLength: number;
+  /** Payload bytes as sent (from the IP length fields). */
+  payloadLength: number;
+  /** True when every payload byte is in the capture. */
+  captured: boolean;
+  checksumValid: boolean | null;
+  /** IPv4 TTL or IPv6 hop limit. */
+  ttl: number;
+  /** IP datagram length (IPv4 total length, IPv6 40 + payload length). */
+  ipLength: number;
+  /** Options of SYN segments (undefined on others). */
+  syn: SynOptions | undefined;
+  /** Frame numbers of the other fragments when reassembled from IP fragments. */
+  fragments: number;
+}
+
+export type DecodeOutcome =
+  | 'tcp'
+  /** Not TCP (ARP, UDP, ICMP, other link or network protocols). */
+  | 'other'
+  /** TCP, but too little captured or impossible header lengths. */
+  | 'malformed'
+  /** An IP fragment of a TCP datagram that is not complete yet. */
+  | 'fragment';
+
+export function newSegment(): TcpSegment {
+  return {
+    frame: 0,
+    time: 0,
+    tsSec: 0,
+    tsNsec: 0,
+    family: 4,
+    srcKey: 0,
+    dstKey: 0,
+    srcAddr: new Uint8Array(4),
+    dstAddr: new Uint8Array(4),
+    srcPort: 0,
+    dstPort: 0,
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    window: 0,
+    headerLength: 20,
+    payloadLength: 0,
+    captured: true,
+    checksumValid: null,
+    ttl: 0,
+    ipLength: 0,
+    syn: undefined,
+    fragments: 0,
+  };
+}
+
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+const PROTO_TCP = 6;
+
+/** Datagrams waiting for fragments at once; beyond it the oldest is dropped (and counted). */
+export const MAX_PENDING = 1024;
+/** Seconds (capture time) a datagram may wait for its fragments. */
+export const MAX_FRAGMENT_AGE = 60;
+/** The largest IP payload we reassemble (an IPv4 datagram cannot be larger). */
+const MAX_DATAGRAM = 65535;
+
+interface PendingDatagram {
+  readonly key: string;
+  readonly family: 4 | 6;
+  readonly src: Uint8Array;
+  readonly dst: Uint8Array;
+  readonly firstTime: number;
+  ttl: number;
+  /** Copy of the first bytes of the upper-layer data (offset 0 fragment), up to 60. */
+  head: Uint8Array | undefined;
+  /** Total upper-layer length, known once the last fragment (MF=0) arrives. */
+  total: number | undefined;
+  /** Fragment ranges received, [start, end) pairs, kept sorted and merged. */
+  ranges: number[];
+  /** Ones' complement sum over the received data (each range starts on an 8-byte boundary). */
+  sum: number;
+  /** False once a fragment was cut short by the snapshot length. */
+  complete: boolean;
+  frames: number;
+}
+
+function be16(b: Uint8Array, o: number): number {
+  return ((b[o] as number) << 8) | (b[o + 1] as number);
+}
+
+function be32(b: Uint8Array, o: number): number {
+  return (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
+}
+
+function hex16(b: Uint8Array, at: number): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) s += ((b[at + i] as number) + 0x100).toString(16).slice(1);
+  return s;
+}
+
+/** Parse the options of a SYN (RFC 9293 3.2: MSS; RFC 7323: window scale, timestamps; RFC 2018). */
+export function parseSynOptions(b: Uint8Array, start: number, end: number): SynOptions {
+  let mss: number | undefined;
+  let wscale: number | undefined;
+  let sackPermitted = false;
+  let timestamps: { tsval: number; tsecr: number } | undefined;
+  let i = start;
+  while (i < end) {
+    const kind = b[i] as number;
+    if (kind === 0) break;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) break;
+    const len = b[i + 1] as number;
+    // RFC 9293 3.1 (MUST-7): an illegal length ends option processing, it does not crash it.
+    if (len < 2 || i + len > end) break;
+    if (kind === 2 && len === 4) mss = be16(b, i + 2);
+    else if (kind === 3 && len === 3) wscale = b[i + 2] as number;
+    else if (kind === 4 && len === 2) sackPermitted = true;
+    else if (kind === 8 && len === 10) timestamps = { tsval: be32(b, i + 2), tsecr: be32(b, i + 6) };
+    i += len;
+  }
+  return { mss, wscale, sackPermitted, timestamps };
+}
+
+/**
+ * Turns capture records into TCP segments. Stateful only for IP fragments.
+ */
+export class SegmentDecoder {
+  /** Datagrams dropped from the fragment table (too many pending, or too old). */
+  fragmentsDropped = 0;
+  readonly verifyChecksums: boolean;
+  private readonly pending = new Map<string, PendingDatagram>();
+
+  constructor(options: { readonly verifyChecksums?: boolean } = {}) {
+    this.verifyChecksums = options.verifyChecksums ?? true;
+  }
+
+  /** Decode `r` into `out`; `out` is only meaningful when the result is 'tcp'. */
+  decode(r: CaptureRecord, out: TcpSegment): DecodeOutcome {
+    const b = r.data;
+    let at: number;
+    let etherType: number;
+    if (r.linkType === LinkType.ETHERNET) {
+      if (b.length < 14) return 'other';
+      at = 12;
+      etherType = be16(b, 12);
+      // 802.1Q, 802.1ad, 0x9100 tags: skip up to 8 of them.
+      let tags = 0;
+      while ((etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100) && tags < 8) {
+        if (b.length < at + 6) return 'other';
+        at += 4;
+        etherType = be16(b, at);
+        tags++;
+      }
+      at += 2;
+    } else {
+      const link = decodeLink(r.linkType, b);
+      if (!link.ok || link.next === 'ethernet') return 'other';
+      at = link.offset;
+      etherType = link.etherType;
+    }
+    out.frame = r.frame;
+    out.time = r.timestamp;
+    out.tsSec = r.tsSec;
+    out.tsNsec = r.tsNsec;
+    out.fragments = 0;
+    if (etherType === ETHERTYPE_IPV4) return this.ipv4(b, at, out);
+    if (etherType === ETHERTYPE_IPV6) return this.ipv6(b, at, out);
+    return 'other';
+  }
+
+  private ipv4(b: Uint8Array, at: number, out: TcpSegment): DecodeOutcome {
+    if (b.length < at + 20 || (b[at] as number) >> 4 !== 4) return 'other';
+    const hl = ((b[at] as number) & 0x0f) * 4;
+    if (hl < 20 || b.length < at + hl) return 'other';
+    if ((b[at + 9] as number) !== PROTO_TCP) return 'other';
+    let total = be16(b, at + 2);
+    // A zero total length is what captures of TSO-offloaded packets show: take what was captured.
+    if (total === 0) total = b.length - at;
+    if (total < hl) return 'malformed';
+    const frag = be16(b, at + 6);
+    const offset = (frag & 0x1fff) * 8;
+    const more = (frag & 0x2000) !== 0;
+    out.family = 4;
+    out.ttl = b[at + 8] as number;
+    out.ipLength = total;
+    const src = be32(b, at + 12);
+    const dst = be32(b, at + 16);
+    if (offset !== 0 || more) {
+      const key = `4:${src}:${dst}:${be16(b, at + 4)}`;
+      return this.fragment(key, 4, b.subarray(at + 12, at + 16), b.subarray(at + 16, at + 20), b, at + hl, total - hl, offset, more, out);
+    }
+    out.srcKey = src;
+    out.dstKey = dst;
+    out.srcAddr = b.subarray(at + 12, at + 16);
+    out.dstAddr = b.subarray(at + 16, at + 20);
+    const l4 = at + hl;
+    const declared = total - hl;
+    const captured = Math.min(declared, b.length - l4);
+    return this.tcp(b, l4, declared, captured, undefined, out);
+  }
+
+  private ipv6(b: Uint8Array, at: number, out: TcpSegment): DecodeOutcome {
+    if (b.length < at + 40 || (b[at] as number) >> 4 !== 6) return 'other';
+    const plen = be16(b, at + 4);
+    const end = at + 40 + plen;
+    let p = at + 40;
+    const srcAddr = b.subarray(at + 8, at + 24);
+    let dstAddr = b.subarray(at + 24, at + 40);
+    let fragment: Ipv6FragmentHeader | undefined;
+    if ((b[at + 6] as number) !== PROTO_TCP) {
+      // Extension headers (RFC 8200 4): the wire layer's walk, which also finds a routing
+      // header's final destination for the pseudo-header (RFC 8200 8.1).
+      const chain = walkIpv6Chain(new Ipv6Packet(b.subarray(at, Math.min(b.length, end))));
+      if (chain.error !== undefined || chain.upperProtocol !== PROTO_TCP) return 'other';
+      p = at + chain.upperOffset;
+      fragment = chain.fragment;
+      if (chain.finalDestination !== undefined) dstAddr = chain.finalDestination;
+    }
+    if (p > end) return 'malformed';
+    out.family = 6;
+    out.ttl = b[at + 7] as number;
+    out.ipLength = 40 + plen;
+    if (fragment !== undefined && (fragment.fragmentOffset !== 0 || fragment.moreFragments)) {
+      const key = `6:${hex16(b, at + 8)}:${hex16(b, at + 24)}:${fragment.identification}`;
+      return this.fragment(key, 6, srcAddr, dstAddr, b, p, end - p, fragment.fragmentOffset, fragment.moreFragments, out);
+    }
+    out.srcKey = hex16(srcAddr, 0);
+    out.dstKey = hex16(b, at + 24);
+    out.srcAddr = srcAddr;
+    out.dstAddr = dstAddr;
+    const declared = end - p;
+    const captured = Math.max(0, Math.min(declared, b.length - p));
+    return this.tcp(b, p, declared, captured, undefined, out);
+  }
+
+  /**
+   * The TCP header at b[l4]: `declared` bytes by the IP header, `captured` of them present.
+   * `partialSum`: for reassembled datagrams, the ones' complement sum of the whole segment.
+   */
+  private tcp(b: Uint8Array, l4: number, declared: number, captured: number, partialSum: number | null | undefined, out: TcpSegment): DecodeOutcome {
+    if (captured < 20 || declared < 20) return 'malformed';
+    const hl = ((b[l4 + 12] as number) >> 4) * 4;
+    if (hl < 20 || hl > declared || hl > captured) return 'malformed';
+    out.srcPort = be16(b, l4);
+    out.dstPort = be16(b, l4 + 2);
+    out.seq = be32(b, l4 + 4);
+    out.ack = be32(b, l4 + 8);
+    out.flags = be16(b, l4 + 12) & 0x1ff;
+    out.window = be16(b, l4 + 14);
+    out.headerLength = hl;
+    out.payloadLength = declared - hl;
+    out.captured = captured >= declared;
+    out.syn = (out.flags & 0x002) !== 0 ? parseSynOptions(b, l4 + 20, l4 + hl) : undefined;
+    if (!this.verifyChecksums) out.checksumValid = null;
+    else if (partialSum !== undefined) out.checksumValid = partialSum === null ? null : checksumFinish(checksumAddU16(partialSum, this.pseudo(out, declared))) === 0;
+    else if (!out.captured) out.checksumValid = null;
+    else out.checksumValid = checksumFinish(checksumAdd(this.pseudo(out, declared), b, l4, l4 + declared)) === 0;
+    return 'tcp';
+  }
+
+  /** Pseudo-header sum (RFC 9293 3.1 for IPv4, RFC 8200 8.1 for IPv6). */
+  private pseudo(out: TcpSegment, length: number): number {
+    if (out.family === 4) {
+      let s = checksumAddU32(0, out.srcKey as number);
+      s = checksumAddU32(s, be32(out.dstAddr, 0));
+      s = checksumAddU16(s, PROTO_TCP);
+      return checksumAddU16(s, length);
+    }
+    let s = checksumAdd(0, out.srcAddr, 0, 16);
+    s = checksumAdd(s, out.dstAddr, 0, 16);
+    s = checksumAddU32(s, length);
+    return checksumAddU16(s, PROTO_TCP);
+  }
+
+  /** One fragment of a TCP datagram (RFC 791 3.2 reassembly, RFC 8200 4.5). */
+  private fragment(
+    key: string,
+    family: 4 | 6,
+    src: Uint8Array,
+    dst: Uint8Array,
+    b: Uint8Array,
+    dataAt: number,
+    dataLen: number,
+    offset: number,
+    more: boolean,
+    out: TcpSegment,
+  ): DecodeOutcome {
+    const now = out.time;
+    this.expire(now);
+    let d = this.pending.get(key);
+    if (d === undefined) {
+      if (this.pending.size >= MAX_PENDING) {
+        const oldest = this.pending.keys().next().value;
+        if (oldest !== undefined) this.pending.delete(oldest);
+        this.fragmentsDropped++;
+      }
+      d = { key, family, src: src.slice(), dst: dst.slice(), firstTime: now, ttl: out.ttl, head: undefined, total: undefined, ranges: [], sum: 0, complete: true, frames: 0 };
+      this.pending.set(key, d);
+    }
+    d.frames++;
+    const capturedLen = Math.max(0, Math.min(dataLen, b.length - dataAt));
+    if (capturedLen < dataLen) d.complete = false;
+    const end = offset + dataLen;
+    if (end > MAX_DATAGRAM || dataLen < 0) {
+      this.pending.delete(key);
+      return 'malformed';
+    }
+    if (!more) d.total = end;
+    if (offset === 0) {
+      d.head = b.slice(dataAt, dataAt + Math.min(capturedLen, 60));
+      d.ttl = out.ttl;
+    }
+    // Overlapping fragments: count each byte once; the sum is then only approximate, so give up
+    // on the checksum verdict (null) rather than guess.
+    if (this.addRange(d, offset, end)) {
+      // Ranges start on 8-byte boundaries, so each fragment's sum aligns with the datagram's words.
+      d.sum = checksumAddU16(d.sum, checksumAdd(0, b, dataAt, dataAt + capturedLen));
+    } else d.complete = false;
+    if (d.total === undefined || d.head === undefined) return 'fragment';
+    if (d.ranges.length !== 2 || d.ranges[0] !== 0 || d.ranges[1] !== d.total) return 'fragment';
+    this.pending.delete(key);
+    out.family = family;
+    out.srcAddr = d.src;
+    out.dstAddr = d.dst;
+    out.srcKey = family === 4 ? be32(d.src, 0) : hex16(d.src, 0);
+    out.dstKey = family === 4 ? be32(d.dst, 0) : hex16(d.dst, 0);
+    out.ttl = d.ttl;
+    out.ipLength = d.total + (family === 4 ? 20 : 40);
+    out.fragments = d.frames;
+    const head = d.head;
+    if (head.length < 20 || ((head[12] as number) >> 4) * 4 > head.length) return 'malformed';
+    const r = this.tcp(head, 0, d.total, d.total, d.complete ? d.sum : null, out);
+    // The header came from the copy; the payload was never kept, so "captured" means "every byte seen".
+    if (r === 'tcp') out.captured = d.complete;
+    return r;
+  }
+
+  /** Adds [start, end) to the sorted range list; false if it overlaps what was there. */
+  private addRange(d: PendingDatagram, start: number, end: number): boolean {
+    const r = d.ranges;
+    for (let i = 0; i < r.length; i += 2) {
+      if (start < (r[i + 1] as number) && end > (r[i] as number)) return false;
+    }
+    r.push(start, end);
+    // Sort pairs and merge adjacent ones.
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < r.length; i += 2) pairs.push([r[i] as number, r[i + 1] as number]);
+    pairs.sort((x, y) => x[0] - y[0]);
+    const merged: number[] = [];
+    for (const [s, e] of pairs) {
+      const last = merged.length - 1;
+      if (last > 0 && merged[last] === s) merged[last] = e;
+      else merged.push(s, e);
+    }
+    d.ranges = merged;
+    return true;
+  }
+
+  private expire(now: number): void {
+    for (const d of this.pending.values()) {
+      if (now - d.firstTime <= MAX_FRAGMENT_AGE) break;
+      this.pending.delete(d.key);
+      this.fragmentsDropped++;
+    }
+  }
+}

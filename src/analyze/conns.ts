@@ -1,0 +1,716 @@
+/**
+ * The connection tracker: turns a stream of capture records into one record per TCP connection,
+ * with Zeek's conn_state and history (zeek.ts), tshark's per-frame anomaly verdicts
+ * (anomalies.ts), the handshake (frames, initial RTT as tshark's tcp.analysis.initial_rtt, the
+ * options each side offered), the close (who closed first, FIN or RST, half-close, final ACK),
+ * per-direction counts, and a guess at where the capture was taken.
+ *
+ * Connection boundaries are tshark's conversations, so that connection ids equal tshark's
+ * tcp.stream and per-frame verdicts can be compared one to one: a connection is the 4-tuple until
+ * a SYN (without ACK) arrives whose sequence number differs from the first sequence number seen
+ * from that sender; that SYN starts a new connection (port reuse). Everything else (retransmitted
+ * SYNs, the final ACK after the second FIN, RSTs after close, midstream packets) stays with the
+ * connection.
+ *
+ * Streaming: `push` one record at a time; finished connections leave through `onConnection` and
+ * are dropped. Memory is bounded by `maxConnections` (least recently active ones are evicted and
+ * reported with a note) and, when frames are kept, by `maxFramesPerConnection`.
+ *
+ * Invariants: never throws on any bytes; every TCP frame belongs to exactly one connection (ids
+ * are given in order of first frame, from 0, like tcp.stream); each connection is emitted exactly
+ * once, after its last frame. Browser-safe: no Node imports.
+ */
+import type { CaptureRecord } from '../capture/types.js';
+import { ANOMALY_KINDS, AnomalyBit, type AnomalyKind, SeqAnalysis } from './anomalies.js';
+import { type DecodeOutcome, newSegment, SegmentDecoder, type SynOptions, type TcpSegment } from './conns-segment.js';
+import { ZeekConn, type ZeekConnState } from './zeek.js';
+
+const FIN = 0x001;
+const SYN = 0x002;
+const RST = 0x004;
+const ACK = 0x010;
+
+export interface EndpointAddress {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** What one side offered in its SYN (or SYN-ACK). */
+export interface OfferedOptions {
+  readonly mss: number | null;
+  readonly windowScale: number | null;
+  readonly sackPermitted: boolean;
+  readonly timestamps: boolean;
+}
+
+export interface Handshake {
+  /** Frame of the first SYN (without ACK). */
+  readonly syn: number | null;
+  /** Frame of the first SYN-ACK. */
+  readonly synAck: number | null;
+  /** Frame of the segment tshark measures the initial RTT at (the handshake's ACK). */
+  readonly ack: number | null;
+  /** Seconds from the most recent SYN to the first ACK without SYN: tshark's tcp.analysis.initial_rtt. */
+  readonly rtt: number | null;
+  readonly client: OfferedOptions | null;
+  readonly server: OfferedOptions | null;
+}
+
+export interface CloseInfo {
+  /** Who sent the first FIN or RST. */
+  readonly by: 'client' | 'server' | null;
+  /** What that first closing segment was. */
+  readonly how: 'fin' | 'rst' | null;
+  /** The other side sent data after the first FIN (RFC 9293 3.6: a half-closed connection). */
+  readonly halfClose: boolean;
+  /** Payload bytes the other side sent after the first FIN. */
+  readonly bytesAfterFirstFin: number;
+  /** Both FINs and the ACK of the second one were seen. */
+  readonly graceful: boolean;
+  readonly clientFin: number | null;
+  readonly serverFin: number | null;
+  /** The ACK of the second FIN. */
+  readonly finalAck: number | null;
+  /** Frames with RST (the first 16). */
+  readonly rst: readonly number[];
+}
+
+export interface DirectionStats {
+  readonly packets: number;
+  /** TCP payload bytes in the captured frames, retransmissions included. */
+  readonly payloadBytes: number;
+  /** IP datagram bytes (Zeek's *_ip_bytes). */
+  readonly ipBytes: number;
+}
+
+export type AnomalyCounts = { [K in AnomalyKind]: number };
+
+export interface FrameVerdict {
+  readonly kind: AnomalyKind;
+  /** The capture point makes this verdict uncertain (see docs/analyzer.md, "suspected"). */
+  readonly suspected: boolean;
+}
+
+/** One frame of a connection, kept when the tracker is asked to keep frames. */
+export interface ConnFrame {
+  readonly frame: number;
+  /** Seconds since the epoch. */
+  readonly time: number;
+  readonly from: 'client' | 'server';
+  readonly flags: number;
+  readonly seq: number;
+  readonly ack: number;
+  /** The raw window field. */
+  readonly window: number;
+  /** The window in bytes when the scale is known (never scaled on SYNs, RFC 7323 2.2). */
+  readonly scaledWindow: number | null;
+  readonly length: number;
+  readonly checksumValid: boolean | null;
+  readonly anomalies: readonly FrameVerdict[];
+}
+
+export type CapturePoint = 'client' | 'server' | 'unknown';
+
+export interface ConnectionRecord {
+  /** Order of first frame from 0: equals tshark's tcp.stream. */
+  readonly id: number;
+  readonly family: 4 | 6;
+  readonly client: EndpointAddress;
+  readonly server: EndpointAddress;
+  /** How client and server were told apart. */
+  readonly roles: 'syn' | 'syn-ack' | 'zeek-originator';
+  readonly firstFrame: number;
+  readonly lastFrame: number;
+  /** Seconds since the epoch. */
+  readonly start: number;
+  readonly end: number;
+  readonly duration: number;
+  readonly sent: { readonly client: DirectionStats; readonly server: DirectionStats };
+  /** Zeek's conn_state. */
+  readonly state: ZeekConnState;
+  /** Zeek's history; upper case letters are Zeek's originator's. */
+  readonly history: string;
+  /** Which side Zeek calls the originator (normally the client). */
+  readonly originator: 'client' | 'server';
+  /** Zeek's orig_bytes/resp_bytes as client/server: payload bytes by sequence numbers. */
+  readonly seqBytes: { readonly client: number; readonly server: number };
+  readonly handshake: Handshake;
+  readonly close: CloseInfo;
+  readonly anomalies: AnomalyCounts;
+  /** How many of the verdicts counted in `anomalies` are only suspected. */
+  readonly suspected: AnomalyCounts;
+  /** Where the capture was taken, as far as the bytes tell. */
+  readonly capture: { readonly point: CapturePoint; readonly basis: string };
+  /** Initial sequence numbers (the first seq of each side, minus one when no SYN was seen). */
+  readonly isn: { readonly client: number | null; readonly server: number | null };
+  /** Window scale shift in use per sender, null when unknown (RFC 7323 2.3). */
+  readonly windowScale: { readonly client: number | null; readonly server: number | null };
+  readonly frames?: readonly ConnFrame[];
+  readonly notes: readonly string[];
+}
+
+export interface ConnTrackerOptions {
+  /** Keep every frame of each connection (true), up to a number of frames, or none (default). */
+  readonly keepFrames?: boolean | number;
+  /** Connections tracked at once before the least recently active is emitted (default 100000). */
+  readonly maxConnections?: number;
+  /** Seconds (capture time) a closed connection waits for stragglers before it is emitted (default 120). */
+  readonly closedLinger?: number;
+  /** Verify TCP checksums (default true). */
+  readonly verifyChecksums?: boolean;
+  /** Called once per connection, after its last frame. */
+  readonly onConnection?: (c: ConnectionRecord) => void;
+  /** Called for every TCP frame with its connection id and verdict bits. */
+  readonly onFrame?: (connId: number, frame: number, bits: number) => void;
+  /** Emit connections in id order (default true; bounded buffer of 10000 records). */
+  readonly ordered?: boolean;
+}
+
+export interface TrackerStats {
+  frames: number;
+  tcpFrames: number;
+  otherFrames: number;
+  malformedTcp: number;
+  fragmentsPending: number;
+  fragmentsDropped: number;
+  connections: number;
+  evicted: number;
+  maxTracked: number;
+}
+
+const DEFAULT_MAX_CONNECTIONS = 100_000;
+const DEFAULT_KEEP = 1_000_000;
+const MAX_REORDER = 10_000;
+const MAX_RST_FRAMES = 16;
+
+interface FrameRow {
+  frame: number;
+  time: number;
+  dir: 0 | 1;
+  flags: number;
+  seq: number;
+  ack: number;
+  window: number;
+  length: number;
+  checksumValid: boolean | null;
+  bits: number;
+}
+
+function addrText(family: 4 | 6, b: Uint8Array): string {
+  if (family === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  // RFC 5952: lower case, leading zeros dropped, the longest run (2+) of zero groups as "::".
+  const g: number[] = [];
+  for (let i = 0; i < 16; i += 2) g.push(((b[i] as number) << 8) | (b[i + 1] as number));
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
+  if (bestAt < 0) return hex(g);
+  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+}
+
+function offered(o: SynOptions | undefined): OfferedOptions | null {
+  if (o === undefined) return null;
+  return { mss: o.mss ?? null, windowScale: o.wscale ?? null, sackPermitted: o.sackPermitted, timestamps: o.timestamps !== undefined };
+}
+
+function zeroCounts(): AnomalyCounts {
+  const c = {} as AnomalyCounts;
+  for (const k of ANOMALY_KINDS) c[k] = 0;
+  return c;
+}
+
+/** Per-connection state while it is tracked. */
+class Conn {
+  readonly analysis = new SeqAnalysis();
+  readonly zeek: ZeekConn;
+  readonly addr: [string, string];
+  readonly port: [number, number];
+  readonly srcKey: number | string;
+  readonly srcPort: number;
+  lastFrame: number;
+  lastTime: number;
+  readonly packets = [0, 0];
+  readonly payload = [0, 0];
+  readonly ipBytes = [0, 0];
+  readonly counts = zeroCounts();
+  readonly ttl: [number, number] = [-1, -1];
+  firstSyn: { frame: number; time: number; dir: 0 | 1; options: SynOptions | undefined } | undefined;
+  firstSynAck: { frame: number; time: number; dir: 0 | 1; options: SynOptions | undefined } | undefined;
+  readonly fin: [{ frame: number; end: number } | undefined, { frame: number; end: number } | undefined] = [undefined, undefined];
+  closer: { dir: 0 | 1; how: 'fin' | 'rst' } | undefined;
+  halfClose = false;
+  bytesAfterFirstFin = 0;
+  finalAck = 0;
+  readonly rst: number[] = [];
+  closedAt = -1;
+  frames: FrameRow[] | undefined;
+  framesDropped = 0;
+  readonly notes: string[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly key: string,
+    readonly family: 4 | 6,
+    seg: TcpSegment,
+    keepFrames: boolean,
+  ) {
+    this.addr = [addrText(seg.family, seg.srcAddr), addrText(seg.family, seg.dstAddr)];
+    this.port = [seg.srcPort, seg.dstPort];
+    this.srcKey = seg.srcKey;
+    this.srcPort = seg.srcPort;
+    this.firstFrame = seg.frame;
+    this.firstTime = seg.time;
+    this.lastFrame = seg.frame;
+    this.lastTime = seg.time;
+    this.zeek = new ZeekConn(seg.flags, seg.srcPort, seg.dstPort);
+    if (keepFrames) this.frames = [];
+  }
+
+  readonly firstFrame: number;
+  readonly firstTime: number;
+}
+
+/** The canonical key of a 4-tuple: the same for both directions. */
+function tupleKey(seg: TcpSegment): string {
+  if (seg.family === 4) {
+    const a = (seg.srcKey as number) * 65536 + seg.srcPort;
+    const b = (seg.dstKey as number) * 65536 + seg.dstPort;
+    return a <= b ? `${a},${b}` : `${b},${a}`;
+  }
+  const a = `${seg.srcKey as string}.${seg.srcPort}`;
+  const b = `${seg.dstKey as string}.${seg.dstPort}`;
+  return a <= b ? `${a},${b}` : `${b},${a}`;
+}
+
+export class ConnTracker {
+  readonly stats: TrackerStats = {
+    frames: 0,
+    tcpFrames: 0,
+    otherFrames: 0,
+    malformedTcp: 0,
+    fragmentsPending: 0,
+    fragmentsDropped: 0,
+    connections: 0,
+    evicted: 0,
+    maxTracked: 0,
+  };
+  private readonly decoder: SegmentDecoder;
+  private readonly seg = newSegment();
+  /** Tracked connections in least-recently-active-first order. */
+  private readonly table = new Map<string, Conn>();
+  private mru: Conn | undefined;
+  private nextId = 0;
+  private baseSec: number | undefined;
+  private readonly maxConnections: number;
+  private readonly keepFrames: number;
+  private readonly linger: number;
+  private readonly ordered: boolean;
+  private readonly onConnection: (c: ConnectionRecord) => void;
+  private readonly onFrame: ((connId: number, frame: number, bits: number) => void) | undefined;
+  private readonly pending = new Map<number, ConnectionRecord>();
+  private nextEmit = 0;
+  private sinceSweep = 0;
+  private now = 0;
+  private ended = false;
+
+  constructor(options: ConnTrackerOptions = {}) {
+    this.decoder = new SegmentDecoder({ verifyChecksums: options.verifyChecksums ?? true });
+    this.maxConnections = Math.max(1, options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+    const keep = options.keepFrames ?? false;
+    this.keepFrames = keep === true ? DEFAULT_KEEP : keep === false ? 0 : Math.max(0, Math.floor(keep));
+    this.linger = options.closedLinger ?? 120;
+    this.ordered = options.ordered ?? true;
+    this.onConnection = options.onConnection ?? (() => undefined);
+    this.onFrame = options.onFrame;
+  }
+
+  /** Connections currently tracked. */
+  get tracked(): number {
+    return this.table.size;
+  }
+
+  /** Feed one capture record (any link type, any protocol). */
+  push(r: CaptureRecord): void {
+    if (this.ended) return;
+    this.stats.frames++;
+    const seg = this.seg;
+    const outcome: DecodeOutcome = this.decoder.decode(r, seg);
+    if (outcome !== 'tcp') {
+      if (outcome === 'malformed') this.stats.malformedTcp++;
+      else if (outcome === 'other') this.stats.otherFrames++;
+      return;
+    }
+    this.stats.tcpFrames++;
+    this.baseSec ??= seg.tsSec - 1;
+    // Integer nanoseconds since a second before the first TCP frame: never 0, exact.
+    const ns = (seg.tsSec - this.baseSec) * 1e9 + seg.tsNsec;
+    this.now = Math.max(this.now, seg.time);
+
+    const key = tupleKey(seg);
+    let conn = this.table.get(key);
+    let preset = 0;
+    if (conn !== undefined) {
+      const dir = this.dirOf(conn, seg);
+      if ((seg.flags & (SYN | ACK)) === SYN) {
+        // packet-tcp.c: a SYN whose sequence number is not the base sequence number of its
+        // direction starts a new conversation ("port numbers reused").
+        const base = conn.analysis.baseSeq(dir);
+        if (base !== undefined && base !== seg.seq) {
+          this.finish(conn);
+          conn = undefined;
+          preset = AnomalyBit.portReuse;
+        }
+      } else if (conn.analysis.synAckReuse(dir, seg)) {
+        preset = AnomalyBit.portReuse;
+      }
+    }
+    if (conn === undefined) {
+      conn = new Conn(this.nextId++, key, seg.family, seg, this.keepFrames > 0);
+      this.stats.connections++;
+      this.table.set(key, conn);
+      if (this.table.size > this.stats.maxTracked) this.stats.maxTracked = this.table.size;
+      if (this.table.size > this.maxConnections) this.evictOldest();
+    } else if (conn !== this.mru) {
+      // Keep the table in least-recently-active order.
+      this.table.delete(key);
+      this.table.set(key, conn);
+    }
+    this.mru = conn;
+    this.frame(conn, seg, ns, preset);
+    if (++this.sinceSweep >= 4096) {
+      this.sinceSweep = 0;
+      this.sweep();
+    }
+  }
+
+  /** End of capture: emit every connection still tracked, in id order. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const rest = [...this.table.values()].sort((a, b) => a.id - b.id);
+    for (const c of rest) this.finish(c, true);
+    this.flushPending(true);
+    this.stats.fragmentsDropped = this.decoder.fragmentsDropped;
+  }
+
+  private dirOf(conn: Conn, seg: TcpSegment): 0 | 1 {
+    return seg.srcKey === conn.srcKey && seg.srcPort === conn.srcPort ? 0 : 1;
+  }
+
+  private frame(conn: Conn, seg: TcpSegment, ns: number, preset: number): void {
+    const dir = this.dirOf(conn, seg);
+    const other: 0 | 1 = dir === 0 ? 1 : 0;
+    const flags = seg.flags;
+    let bits = conn.analysis.analyze(dir, seg, ns, preset);
+    if (seg.checksumValid === false) bits |= AnomalyBit.badChecksum;
+    conn.zeek.process(dir === 0, flags, seg.seq, seg.ack, seg.payloadLength, seg.window, seg.checksumValid === false);
+
+    conn.lastFrame = seg.frame;
+    conn.lastTime = seg.time;
+    conn.packets[dir]!++;
+    conn.payload[dir]! += seg.payloadLength;
+    conn.ipBytes[dir]! += seg.ipLength;
+    if (conn.ttl[dir] === -1) conn.ttl[dir] = seg.ttl;
+    if (bits !== 0) {
+      for (const k of ANOMALY_KINDS) if ((bits & AnomalyBit[k]) !== 0) conn.counts[k]++;
+    }
+
+    // Handshake.
+    if ((flags & SYN) !== 0) {
+      if ((flags & ACK) === 0) conn.firstSyn ??= { frame: seg.frame, time: seg.time, dir, options: seg.syn };
+      else conn.firstSynAck ??= { frame: seg.frame, time: seg.time, dir, options: seg.syn };
+    }
+
+    // Close.
+    if (conn.closer !== undefined && conn.closer.how === 'fin' && dir !== conn.closer.dir && seg.payloadLength > 0 && (flags & RST) === 0) {
+      conn.halfClose = true;
+      conn.bytesAfterFirstFin += seg.payloadLength;
+    }
+    if ((flags & FIN) !== 0 && conn.fin[dir] === undefined) {
+      conn.fin[dir] = { frame: seg.frame, end: (seg.seq + seg.payloadLength + ((flags & SYN) !== 0 ? 1 : 0)) >>> 0 };
+      conn.closer ??= { dir, how: 'fin' };
+    }
+    if ((flags & RST) !== 0) {
+      conn.closer ??= { dir, how: 'rst' };
+      if (conn.rst.length < MAX_RST_FRAMES) conn.rst.push(seg.frame);
+      if (conn.closedAt < 0) conn.closedAt = seg.time;
+    }
+    const otherFin = conn.fin[other];
+    if (conn.finalAck === 0 && otherFin !== undefined && conn.fin[dir] !== undefined && (flags & ACK) !== 0 && seg.frame > otherFin.frame) {
+      // The ACK of the peer's FIN, after both FINs: the last segment of a graceful close.
+      if (seg.ack === ((otherFin.end + 1) >>> 0) && (conn.fin[dir]?.frame ?? 0) < otherFin.frame) {
+        conn.finalAck = seg.frame;
+        if (conn.closedAt < 0) conn.closedAt = seg.time;
+      }
+    }
+
+    if (conn.frames !== undefined) {
+      if (conn.frames.length < this.keepFrames) {
+        conn.frames.push({
+          frame: seg.frame,
+          time: seg.time,
+          dir,
+          flags,
+          seq: seg.seq,
+          ack: seg.ack,
+          window: seg.window,
+          length: seg.payloadLength,
+          checksumValid: seg.checksumValid,
+          bits,
+        });
+      } else conn.framesDropped++;
+    }
+    this.onFrame?.(conn.id, seg.frame, bits);
+  }
+
+  private evictOldest(): void {
+    for (const c of this.table.values()) {
+      if (c === this.mru) continue;
+      c.notes.push('evicted: connection table full (raise maxConnections); later frames of this 4-tuple start a new record');
+      this.stats.evicted++;
+      this.finish(c);
+      return;
+    }
+  }
+
+  /** Emit closed connections that have been quiet for `closedLinger` seconds. */
+  private sweep(): void {
+    const cutoff = this.now - this.linger;
+    const done: Conn[] = [];
+    for (const c of this.table.values()) {
+      if (c.lastTime >= cutoff) break;
+      if (c.closedAt >= 0) done.push(c);
+    }
+    for (const c of done) this.finish(c);
+  }
+
+  private finish(c: Conn, atEnd = false): void {
+    this.table.delete(c.key);
+    if (this.mru === c) this.mru = undefined;
+    if (atEnd && c.closedAt < 0) c.notes.push('capture ended before the connection closed');
+    const rec = buildRecord(c);
+    if (!this.ordered) {
+      this.onConnection(rec);
+      return;
+    }
+    this.pending.set(rec.id, rec);
+    this.flushPending(false);
+  }
+
+  private flushPending(all: boolean): void {
+    for (;;) {
+      const r = this.pending.get(this.nextEmit);
+      if (r !== undefined) {
+        this.pending.delete(this.nextEmit);
+        this.nextEmit++;
+        this.onConnection(r);
+        continue;
+      }
+      if (this.pending.size === 0) return;
+      if (!all && this.pending.size <= MAX_REORDER) return;
+      // The lowest ids are still open (or were emitted out of order): skip ahead.
+      let min = Infinity;
+      for (const id of this.pending.keys()) if (id < min) min = id;
+      this.nextEmit = min;
+    }
+  }
+}
+
+/** Where was the capture taken? TTLs first, then handshake timing. */
+function capturePoint(c: Conn, clientDir: 0 | 1): { point: CapturePoint; basis: string } {
+  const serverDir: 0 | 1 = clientDir === 0 ? 1 : 0;
+  const initial = (t: number): boolean => t === 64 || t === 128 || t === 255 || t === 32;
+  const ct = c.ttl[clientDir] ?? -1;
+  const st = c.ttl[serverDir] ?? -1;
+  if (ct >= 0 && st >= 0 && initial(ct) !== initial(st)) {
+    // A host's own packets leave with its initial TTL; the peer's arrive decremented by routers.
+    return initial(ct)
+      ? { point: 'client', basis: `TTL: the client's packets carry an initial TTL (${ct}), the server's arrive with ${st}` }
+      : { point: 'server', basis: `TTL: the server's packets carry an initial TTL (${st}), the client's arrive with ${ct}` };
+  }
+  const syn = c.firstSyn;
+  const synAck = c.firstSynAck;
+  const ackFrame = c.analysis.firstRttFrame;
+  if (syn !== undefined && synAck !== undefined && ackFrame !== 0) {
+    const ackTime = syn.time + c.analysis.tsFirstRtt / 1e9;
+    const toSynAck = synAck.time - syn.time;
+    const toAck = ackTime - synAck.time;
+    // Near the client, the round trip lies between SYN and SYN-ACK; near the server, between
+    // SYN-ACK and ACK. Only a clear difference (4x) counts.
+    if (toSynAck > 0 && toAck >= 0 && toSynAck > 4 * toAck) {
+      return { point: 'client', basis: `handshake timing: SYN to SYN-ACK ${ms(toSynAck)}, SYN-ACK to ACK ${ms(toAck)}` };
+    }
+    if (toAck > 0 && toSynAck >= 0 && toAck > 4 * toSynAck) {
+      return { point: 'server', basis: `handshake timing: SYN to SYN-ACK ${ms(toSynAck)}, SYN-ACK to ACK ${ms(toAck)}` };
+    }
+    return { point: 'unknown', basis: `handshake timing does not tell (SYN to SYN-ACK ${ms(toSynAck)}, SYN-ACK to ACK ${ms(toAck)}); TTLs ${ct}/${st}` };
+  }
+  return { point: 'unknown', basis: 'no complete handshake and no telling TTLs' };
+}
+
+function ms(s: number): string {
+  return `${(s * 1000).toFixed(3)} ms`;
+}
+
+/**
+ * Whether a verdict is only suspected, given where the capture was taken (docs/analyzer.md):
+ * verdicts about segments the capture did not see, or that depend on timing at another point.
+ */
+function suspectedBits(bits: number, sender: 'client' | 'server', point: CapturePoint): number {
+  let s = 0;
+  const atReceiver = point !== 'unknown' && point !== sender;
+  const atSender = point === sender;
+  // Not captured: a sender cannot lose its own segment before its own tap, so at the sender (or
+  // anywhere unknown) the capture probably dropped it.
+  if ((bits & AnomalyBit.lostSegment) !== 0 && !atReceiver) s |= AnomalyBit.lostSegment;
+  // The peer acknowledged what the capture never saw: a capture gap by definition.
+  if ((bits & AnomalyBit.ackedUnseen) !== 0) s |= AnomalyBit.ackedUnseen;
+  // Out-of-order is a timing guess (3 ms or the initial RTT); only at the receiver is it an arrival order.
+  if ((bits & AnomalyBit.outOfOrder) !== 0 && !atReceiver) s |= AnomalyBit.outOfOrder;
+  // Spurious means "already acknowledged at the capture point"; only the sender's view tells
+  // whether the sender knew.
+  if ((bits & AnomalyBit.spuriousRetransmission) !== 0 && !atSender) s |= AnomalyBit.spuriousRetransmission;
+  return s;
+}
+
+function buildRecord(c: Conn): ConnectionRecord {
+  // Client: the SYN's sender; else the SYN-ACK's receiver; else Zeek's originator.
+  let clientDir: 0 | 1;
+  let roles: ConnectionRecord['roles'];
+  if (c.firstSyn !== undefined) {
+    clientDir = c.firstSyn.dir;
+    roles = 'syn';
+  } else if (c.firstSynAck !== undefined) {
+    clientDir = c.firstSynAck.dir === 0 ? 1 : 0;
+    roles = 'syn-ack';
+  } else {
+    clientDir = c.zeek.firstIsOrig ? 0 : 1;
+    roles = 'zeek-originator';
+  }
+  const serverDir: 0 | 1 = clientDir === 0 ? 1 : 0;
+  const side = (d: 0 | 1): 'client' | 'server' => (d === clientDir ? 'client' : 'server');
+  const capture = capturePoint(c, clientDir);
+  const zeekOrigIsClient = c.zeek.firstIsOrig === (clientDir === 0);
+  const zb = c.zeek.bytes();
+
+  const dirStats = (d: 0 | 1): DirectionStats => ({ packets: c.packets[d] ?? 0, payloadBytes: c.payload[d] ?? 0, ipBytes: c.ipBytes[d] ?? 0 });
+  const a = c.analysis;
+  const synOpts = c.firstSyn !== undefined ? offered(c.firstSyn.options) : null;
+  const synAckOpts = c.firstSynAck !== undefined ? offered(c.firstSynAck.options) : null;
+  // RFC 7323 2.3: scaling is in use only when both SYNs carried the option.
+  let scaleC: number | null = null;
+  let scaleS: number | null = null;
+  if (synOpts !== null && synAckOpts !== null) {
+    const both = synOpts.windowScale !== null && synAckOpts.windowScale !== null;
+    scaleC = both ? Math.min(synOpts.windowScale ?? 0, 14) : 0;
+    scaleS = both ? Math.min(synAckOpts.windowScale ?? 0, 14) : 0;
+  }
+  const scaleOf = (d: 0 | 1): number | null => (d === clientDir ? scaleC : scaleS);
+
+  const suspected = zeroCounts();
+  let frames: ConnFrame[] | undefined;
+  if (c.frames !== undefined) {
+    frames = c.frames.map((f) => {
+      const s = suspectedBits(f.bits, side(f.dir), capture.point);
+      const verdicts: FrameVerdict[] = [];
+      if (f.bits !== 0) for (const k of ANOMALY_KINDS) if ((f.bits & AnomalyBit[k]) !== 0) verdicts.push({ kind: k, suspected: (s & AnomalyBit[k]) !== 0 });
+      const shift = scaleOf(f.dir);
+      return {
+        frame: f.frame,
+        time: f.time,
+        from: side(f.dir),
+        flags: f.flags,
+        seq: f.seq,
+        ack: f.ack,
+        window: f.window,
+        scaledWindow: (f.flags & SYN) !== 0 ? f.window : shift === null ? null : f.window * 2 ** shift,
+        length: f.length,
+        checksumValid: f.checksumValid,
+        anomalies: verdicts,
+      };
+    });
+    for (const f of frames) for (const v of f.anomalies) if (v.suspected) suspected[v.kind]++;
+  } else {
+    // Without frames, the per-kind rule is the same for every frame of a kind and sender, except
+    // that counts do not say the sender: count as suspected what would be suspected for either.
+    for (const k of ANOMALY_KINDS) {
+      const bit = AnomalyBit[k];
+      const sc = suspectedBits(bit, 'client', capture.point);
+      const ss = suspectedBits(bit, 'server', capture.point);
+      if (sc !== 0 && ss !== 0) suspected[k] = c.counts[k];
+    }
+  }
+  const notes = [...c.notes];
+  if (c.firstSyn === undefined && c.firstSynAck === undefined) notes.push('midstream: no SYN or SYN-ACK seen (capture started after the handshake?)');
+  if (c.framesDropped > 0) notes.push(`frames beyond the first ${c.frames?.length ?? 0} not kept (${c.framesDropped} more)`);
+
+  const finC = c.fin[clientDir];
+  const finS = c.fin[serverDir];
+  const close: CloseInfo = {
+    by: c.closer === undefined ? null : side(c.closer.dir),
+    how: c.closer?.how ?? null,
+    halfClose: c.halfClose,
+    bytesAfterFirstFin: c.bytesAfterFirstFin,
+    graceful: finC !== undefined && finS !== undefined && c.finalAck !== 0,
+    clientFin: finC?.frame ?? null,
+    serverFin: finS?.frame ?? null,
+    finalAck: c.finalAck === 0 ? null : c.finalAck,
+    rst: c.rst,
+  };
+  const base = (d: 0 | 1): number | null => a.baseSeq(d) ?? null;
+  return {
+    id: c.id,
+    family: c.family,
+    client: { ip: c.addr[clientDir], port: c.port[clientDir] },
+    server: { ip: c.addr[serverDir], port: c.port[serverDir] },
+    roles,
+    firstFrame: c.firstFrame,
+    lastFrame: c.lastFrame,
+    start: c.firstTime,
+    end: c.lastTime,
+    duration: c.lastTime - c.firstTime,
+    sent: { client: dirStats(clientDir), server: dirStats(serverDir) },
+    state: c.zeek.state(),
+    history: c.zeek.history,
+    originator: zeekOrigIsClient ? 'client' : 'server',
+    seqBytes: zeekOrigIsClient ? { client: zb.orig, server: zb.resp } : { client: zb.resp, server: zb.orig },
+    handshake: {
+      syn: c.firstSyn?.frame ?? null,
+      synAck: c.firstSynAck?.frame ?? null,
+      ack: a.firstRttFrame === 0 ? null : a.firstRttFrame,
+      rtt: a.tsFirstRtt === 0 ? null : a.tsFirstRtt / 1e9,
+      client: clientDir === c.firstSyn?.dir ? synOpts : null,
+      server: c.firstSynAck !== undefined && c.firstSynAck.dir === serverDir ? synAckOpts : null,
+    },
+    close,
+    anomalies: { ...c.counts },
+    suspected,
+    capture,
+    isn: { client: base(clientDir), server: base(serverDir) },
+    windowScale: { client: scaleC, server: scaleS },
+    ...(frames !== undefined ? { frames } : {}),
+    notes,
+  };
+}
+
+/** Track every connection of a list of records (convenience for tests and small captures). */
+export function trackConnections(records: Iterable<CaptureRecord>, options: Omit<ConnTrackerOptions, 'onConnection'> = {}): ConnectionRecord[] {
+  const out: ConnectionRecord[] = [];
+  const t = new ConnTracker({ ...options, onConnection: (c) => out.push(c) });
+  for (const r of records) t.push(r);
+  t.end();
+  return out;
+}

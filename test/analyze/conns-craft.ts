@@ -1,0 +1,165 @@
+/**
+ * Crafted TCP captures for the analyzer tests: a connection written as a list of segments (who
+ * sends, flags, seq/ack, window, payload length, options, time), encoded with synack's wire
+ * emitters and written with the capture layer's PcapWriter. The truth for these captures is never
+ * our own code: tests ask tshark (see conns-tshark.ts) or derive it from the RFC / Zeek's rules.
+ *
+ * Invariant: every frame is a complete Ethernet/IPv4 or IPv6/TCP frame with correct IP and TCP
+ * checksums, unless the segment asks for a bad TCP checksum.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PcapWriter } from '../../src/capture/pcap.js';
+import { emitEthernet, EtherType, macAddress } from '../../src/wire/ethernet.js';
+import { emitIpv4, IPV4_DEFAULTS, ipv4Address, IpProtocol } from '../../src/wire/ipv4.js';
+import { emitIpv6, IPV6_DEFAULTS, ipv6Address } from '../../src/wire/ipv6.js';
+import { buildTcpOptions, emitTcp, TcpFlag, tcpHeaderLength, type TcpOptionsSpec, type TcpRepr } from '../../src/wire/tcp.js';
+import type { IpAddressPair } from '../../src/wire/ip.js';
+
+export const F = TcpFlag;
+export const SYN = TcpFlag.SYN;
+export const ACK = TcpFlag.ACK;
+export const FIN = TcpFlag.FIN;
+export const RST = TcpFlag.RST;
+export const PSH = TcpFlag.PSH;
+
+export interface Endpoint {
+  readonly ip: string;
+  readonly port: number;
+}
+
+export interface CraftSegment {
+  /** Seconds since the start of the capture. */
+  readonly t: number;
+  /** 'c' = client (the `a` endpoint), 's' = server. */
+  readonly from: 'c' | 's';
+  readonly flags: number;
+  readonly seq: number;
+  readonly ack?: number;
+  /** Raw 16-bit window field (default 65535... no: 64240, Linux's first SYN window). */
+  readonly win?: number;
+  /** Payload length in bytes (payload bytes are a repeating pattern). */
+  readonly len?: number;
+  readonly options?: TcpOptionsSpec;
+  readonly badChecksum?: boolean;
+  readonly ttl?: number;
+  /** Override the endpoints of this one segment (other connections in the same capture). */
+  readonly endpoints?: { readonly c: Endpoint; readonly s: Endpoint };
+}
+
+export interface CraftOptions {
+  readonly client?: Endpoint;
+  readonly server?: Endpoint;
+  /** Epoch seconds of t = 0 (default 1700000000). */
+  readonly start?: number;
+}
+
+export const CLIENT4: Endpoint = { ip: '192.0.2.1', port: 40001 };
+export const SERVER4: Endpoint = { ip: '192.0.2.2', port: 5201 };
+export const CLIENT6: Endpoint = { ip: '2001:db8::1', port: 40001 };
+export const SERVER6: Endpoint = { ip: '2001:db8::2', port: 5201 };
+
+const MAC_C = macAddress('02:00:00:00:00:0c');
+const MAC_S = macAddress('02:00:00:00:00:05');
+
+function isV6(ip: string): boolean {
+  return ip.includes(':');
+}
+
+/** One Ethernet frame for a segment. */
+export function craftFrame(seg: CraftSegment, client: Endpoint, server: Endpoint): Uint8Array {
+  const c = seg.endpoints?.c ?? client;
+  const s = seg.endpoints?.s ?? server;
+  const [src, dst] = seg.from === 'c' ? [c, s] : [s, c];
+  const len = seg.len ?? 0;
+  const payload = new Uint8Array(len);
+  for (let i = 0; i < len; i++) payload[i] = (i * 7 + 13) & 0xff;
+  const repr: TcpRepr = {
+    srcPort: src.port,
+    dstPort: dst.port,
+    seq: seg.seq >>> 0,
+    ack: (seg.ack ?? 0) >>> 0,
+    flags: seg.flags,
+    window: seg.win ?? 64240,
+    urgentPointer: 0,
+    options: seg.options === undefined ? [] : buildTcpOptions(seg.options),
+    payload,
+  };
+  const tcpLen = tcpHeaderLength(repr) + len;
+  const v6 = isV6(src.ip);
+  const ipLen = v6 ? 40 : 20;
+  const frame = new Uint8Array(14 + ipLen + tcpLen);
+  emitEthernet(
+    { dst: seg.from === 'c' ? MAC_S : MAC_C, src: seg.from === 'c' ? MAC_C : MAC_S, vlans: [], etherType: v6 ? EtherType.IPV6 : EtherType.IPV4 },
+    frame,
+  );
+  let pair: IpAddressPair;
+  if (v6) {
+    const a = ipv6Address(src.ip);
+    const b = ipv6Address(dst.ip);
+    emitIpv6({ ...IPV6_DEFAULTS, hopLimit: seg.ttl ?? 64, src: a, dst: b, nextHeader: IpProtocol.TCP, payloadLength: tcpLen }, frame.subarray(14));
+    pair = { src: a, dst: b };
+  } else {
+    const a = ipv4Address(src.ip);
+    const b = ipv4Address(dst.ip);
+    emitIpv4({ ...IPV4_DEFAULTS, ttl: seg.ttl ?? 64, src: a, dst: b, protocol: IpProtocol.TCP, payloadLength: tcpLen }, frame.subarray(14));
+    pair = { src: a, dst: b };
+  }
+  const at = 14 + ipLen;
+  emitTcp(repr, frame.subarray(at), pair);
+  if (seg.badChecksum === true) frame[at + 17] = (frame[at + 17]! ^ 0x5a) & 0xff;
+  return frame;
+}
+
+/** The pcap file bytes for a list of segments (Ethernet link type, microsecond timestamps). */
+export function craftPcap(segments: readonly CraftSegment[], options: CraftOptions = {}): Uint8Array {
+  const client = options.client ?? CLIENT4;
+  const server = options.server ?? SERVER4;
+  const start = options.start ?? 1_700_000_000;
+  const w = new PcapWriter({ linkType: 1 });
+  const parts: Uint8Array[] = [w.header()];
+  for (const seg of segments) {
+    const us = Math.round(seg.t * 1e6);
+    const tsSec = start + Math.floor(us / 1e6);
+    const tsNsec = (us % 1e6) * 1000;
+    parts.push(w.packet({ tsSec, tsNsec, data: craftFrame(seg, client, server) }));
+  }
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+let dir: string | undefined;
+
+/** Write a crafted capture to a fresh temporary file; returns its path. */
+export function writeCraft(name: string, segments: readonly CraftSegment[], options: CraftOptions = {}): string {
+  dir ??= mkdtempSync(join(tmpdir(), 'synack-conns-'));
+  const path = join(dir, `${name}.pcap`);
+  writeFileSync(path, craftPcap(segments, options));
+  return path;
+}
+
+/**
+ * A plain handshake at t0: client ISN `c`, server ISN `s`, Linux-like options (MSS 1460, SACK,
+ * timestamps, window scale 7), the third ACK `rtt` seconds after the SYN.
+ */
+export function handshake(c: number, s: number, t0 = 0, rtt = 0.01, wscale: number | undefined = 7): CraftSegment[] {
+  const opts = (ts: number, ecr: number): TcpOptionsSpec => ({
+    mss: 1460,
+    sackPermitted: true,
+    timestamps: { tsval: ts, tsecr: ecr },
+    ...(wscale !== undefined ? { windowScale: wscale } : {}),
+  });
+  return [
+    { t: t0, from: 'c', flags: SYN, seq: c, win: 64240, options: opts(1000, 0) },
+    { t: t0 + rtt / 2, from: 's', flags: SYN | ACK, seq: s, ack: c + 1, win: 65160, options: opts(5000, 1000) },
+    { t: t0 + rtt, from: 'c', flags: ACK, seq: c + 1, ack: s + 1, win: 502 },
+  ];
+}

@@ -1,0 +1,56 @@
+/**
+ * tshark as the independent truth for the connection tracker: per frame, its TCP stream index
+ * (tshark's conversation, which our connection ids must equal), its tcp.analysis.* flags and the
+ * initial RTT. One tshark run per capture, `-T fields` with every flag field (an FT_NONE field
+ * prints "1" when present).
+ *
+ * Counting convention (the brief's, and what `synack conns` reports): tshark adds the
+ * tcp.analysis.retransmission expert item to fast and spurious retransmissions as well, so our
+ * `retransmission` is tshark's retransmission minus fast_retransmission minus
+ * spurious_retransmission. Preferences: TCP checksums verified (tcp.check_checksum:TRUE), so that
+ * tcp.checksum_bad.expert marks bad ones; everything else at tshark's defaults.
+ */
+import { spawnSync } from 'node:child_process';
+import { ANOMALY_KINDS, type AnomalyKind, TSHARK_FIELD } from '../../src/analyze/anomalies.js';
+import { findTool } from '../kernel/netns.js';
+
+export interface TsharkTcpFrame {
+  readonly frame: number;
+  /** tcp.stream, or undefined for frames without TCP. */
+  readonly stream: number | undefined;
+  readonly irtt: number | undefined;
+  readonly kinds: ReadonlySet<AnomalyKind>;
+}
+
+export function tsharkAvailable(): boolean {
+  return findTool('tshark') !== null;
+}
+
+export function tsharkTcp(file: string, extraPrefs: readonly string[] = []): TsharkTcpFrame[] {
+  const fields = ['frame.number', 'tcp.stream', 'tcp.analysis.initial_rtt', ...ANOMALY_KINDS.map((k) => TSHARK_FIELD[k])];
+  const args = ['-n', '-r', file, '-o', 'tcp.check_checksum:TRUE', ...extraPrefs, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f'];
+  for (const f of fields) args.push('-e', f);
+  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.stderr}`);
+  const out: TsharkTcpFrame[] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (line === '') continue;
+    const cells = line.split('\t');
+    const get = (i: number): string => cells[i] ?? '';
+    const kinds = new Set<AnomalyKind>();
+    ANOMALY_KINDS.forEach((k, i) => {
+      if (get(3 + i) !== '') kinds.add(k);
+    });
+    // Our counting: a fast or spurious retransmission is not also a plain retransmission.
+    if (kinds.has('fastRetransmission') || kinds.has('spuriousRetransmission')) kinds.delete('retransmission');
+    const stream = get(1);
+    const irtt = get(2);
+    out.push({
+      frame: Number(get(0)),
+      stream: stream === '' ? undefined : Number(stream),
+      irtt: irtt === '' ? undefined : Number(irtt),
+      kinds,
+    });
+  }
+  return out;
+}
