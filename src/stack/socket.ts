@@ -485,12 +485,15 @@ export class TcpSocket extends Emitter<SocketEvents> implements ConnectionOwner 
     const pending = this.writeQueue;
     this.writeQueue = [];
     this.queuedBytes = 0;
-    if (pending.length > 0) {
-      const perr = err ?? new BrokenPipeError({ syscall: 'write', ...this.peer(), detail: 'socket closed with data queued' });
-      for (const w of pending) w.cb?.(perr);
-    }
-    if (err !== null) this.emit('error', err);
-    this.emit('close', err !== null);
+    // As in Node, 'error' and 'close' come after the call that caused them has returned.
+    this.host.defer(() => {
+      if (pending.length > 0) {
+        const perr = err ?? new BrokenPipeError({ syscall: 'write', ...this.peer(), detail: 'socket closed with data queued' });
+        for (const w of pending) w.cb?.(perr);
+      }
+      if (err !== null) this.emit('error', err);
+      this.emit('close', err !== null);
+    });
   }
 
   private maybeClose(): void {
