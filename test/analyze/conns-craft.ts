@@ -163,3 +163,117 @@ export function handshake(c: number, s: number, t0 = 0, rtt = 0.01, wscale: numb
     { t: t0 + rtt, from: 'c', flags: ACK, seq: c + 1, ack: s + 1, win: 502 },
   ];
 }
+
+/**
+ * A random but plausible connection for differential tests against tshark, reproducible from
+ * `seed`: a handshake (or a midstream start), then data both ways with losses (segments left out
+ * of the capture), retransmissions, reordering, duplicate ACKs, window changes and zero windows,
+ * keep-alives, window probes, FINs, RSTs, new SYNs (retransmitted or reusing the ports), SYN-ACKs
+ * with a new ISN, bad checksums and segments that fill the peer's window. ISNs sometimes sit just
+ * below 2^32 so that sequence numbers wrap.
+ */
+export function randomConnection(seed: number): CraftSegment[] {
+  let st = seed >>> 0 || 1;
+  const rnd = (): number => {
+    // xorshift32
+    st ^= st << 13;
+    st >>>= 0;
+    st ^= st >>> 17;
+    st ^= st << 5;
+    st >>>= 0;
+    return st / 0x100000000;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+  const u32 = (): number => Math.floor(rnd() * 2 ** 32);
+  const segs: CraftSegment[] = [];
+  let c = rnd() < 0.15 ? 0xfffff000 + Math.floor(rnd() * 0x800) : u32();
+  let s = u32();
+  const ws = rnd() < 0.2 ? undefined : pick([0, 2, 7]);
+  if (rnd() < 0.85) segs.push(...handshake(c, s, 0, pick([0.001, 0.01, 0.0001, 0.05]), ws));
+  else segs.push({ t: 0, from: 'c', flags: ACK, seq: c + 1, ack: s + 1, win: 500 });
+  let t = 0.06;
+  let cn = c + 1;
+  let sn = s + 1;
+  let cAck = s + 1;
+  let sAck = c + 1;
+  let cwin = 500;
+  let swin = 509;
+  const sent: { seq: number; len: number }[] = [];
+  const n = 5 + Math.floor(rnd() * 40);
+  for (let i = 0; i < n; i++) {
+    t += pick([0.0001, 0.001, 0.002, 0.004, 0.03, 0.2]);
+    const r = rnd();
+    if (r < 0.35) {
+      const len = pick([1, 100, 1448, 1448, 536]);
+      const lost = rnd() < 0.15;
+      if (!lost) segs.push({ t, from: 'c', flags: PSH | ACK, seq: cn, ack: cAck, win: cwin, len });
+      sent.push({ seq: cn, len });
+      cn += len;
+    } else if (r < 0.5) {
+      if (rnd() < 0.7) sAck = cn;
+      if (rnd() < 0.2) swin = pick([0, 0, 100, 509, 1000]);
+      segs.push({ t, from: 's', flags: ACK, seq: sn, ack: sAck, win: swin });
+    } else if (r < 0.58) {
+      segs.push({ t, from: 's', flags: ACK, seq: sn, ack: sAck, win: swin });
+    } else if (r < 0.68) {
+      if (sent.length > 0) {
+        const q = pick(sent);
+        segs.push({ t, from: 'c', flags: PSH | ACK, seq: q.seq, ack: cAck, win: cwin, len: q.len });
+      }
+    } else if (r < 0.73) {
+      const len = pick([1, 50, 1448]);
+      segs.push({ t, from: 's', flags: PSH | ACK, seq: sn, ack: sAck, win: swin, len });
+      sn += len;
+      if (rnd() < 0.7) cAck = sn;
+    } else if (r < 0.76) {
+      segs.push({ t, from: 'c', flags: ACK, seq: cn - 1, ack: cAck, win: cwin, len: pick([0, 1]) });
+    } else if (r < 0.8) {
+      segs.push({ t, from: 'c', flags: ACK, seq: cn, ack: cAck, win: cwin, len: 1 });
+      if (rnd() < 0.5) cn += 1;
+    } else if (r < 0.84) {
+      cwin = pick([0, 200, 500, 800]);
+      segs.push({ t, from: 'c', flags: ACK, seq: cn, ack: cAck, win: cwin });
+    } else if (r < 0.87) {
+      if (segs.length > 4) {
+        const a = segs.pop() as CraftSegment;
+        const b = segs.pop() as CraftSegment;
+        segs.push({ ...a, t: b.t }, { ...b, t: a.t });
+      }
+    } else if (r < 0.89) {
+      segs.push({ t, from: 'c', flags: FIN | ACK, seq: cn, ack: cAck, win: cwin });
+      cn += 1;
+    } else if (r < 0.91) {
+      segs.push({ t, from: 's', flags: FIN | ACK, seq: sn, ack: sAck, win: swin });
+      sn += 1;
+      cAck = sn;
+    } else if (r < 0.92) {
+      segs.push({ t, from: pick(['c', 's'] as const), flags: RST | ACK, seq: pick([cn, sn]), ack: 0, win: 0 });
+    } else if (r < 0.94) {
+      const nc = rnd() < 0.5 ? c : u32();
+      segs.push({ t, from: 'c', flags: SYN, seq: nc, win: 64240 });
+      if (nc !== c && rnd() < 0.7) {
+        c = nc;
+        s = u32();
+        const hs = handshake(c, s, t, 0.001, ws);
+        segs.push(hs[1] as CraftSegment, hs[2] as CraftSegment);
+        cn = c + 1;
+        sn = s + 1;
+        cAck = sn;
+        sAck = cn;
+        t += 0.002;
+      }
+    } else if (r < 0.95) {
+      segs.push({ t, from: 's', flags: SYN | ACK, seq: u32(), ack: c + 1, win: 65160 });
+    } else if (r < 0.97) {
+      segs.push({ t, from: 'c', flags: PSH | ACK, seq: cn, ack: cAck, win: cwin, len: 10, badChecksum: true });
+      cn += 10;
+    } else {
+      const edge = sAck + swin * 2 ** (ws ?? 0) - cn;
+      if (edge > 0 && edge < 3000) {
+        segs.push({ t, from: 'c', flags: PSH | ACK, seq: cn, ack: cAck, win: cwin, len: edge });
+        cn += edge;
+      }
+    }
+  }
+  return segs.map((x) => ({ ...x, seq: x.seq >>> 0, ack: (x.ack ?? 0) >>> 0 }));
+}

@@ -11,7 +11,10 @@
  * tcp.checksum_bad.expert marks bad ones; everything else at tshark's defaults.
  */
 import { spawnSync } from 'node:child_process';
-import { ANOMALY_KINDS, type AnomalyKind, TSHARK_FIELD } from '../../src/analyze/anomalies.js';
+import { readFileSync } from 'node:fs';
+import { ANOMALY_KINDS, anomalyKinds, type AnomalyKind, TSHARK_FIELD } from '../../src/analyze/anomalies.js';
+import { ConnTracker } from '../../src/analyze/conns.js';
+import { decodeCapture } from '../../src/capture/decoder.js';
 import { findTool } from '../kernel/netns.js';
 
 export interface TsharkTcpFrame {
@@ -53,4 +56,39 @@ export function tsharkTcp(file: string, extraPrefs: readonly string[] = []): Tsh
     });
   }
   return out;
+}
+
+/** Our tracker's per-frame connection id and verdict kinds for a capture file. */
+export function ourTcpFrames(file: string, options: { verifyChecksums?: boolean } = {}): Map<number, { conn: number; kinds: Set<AnomalyKind> }> {
+  const out = new Map<number, { conn: number; kinds: Set<AnomalyKind> }>();
+  const t = new ConnTracker({
+    ...options,
+    onFrame: (conn, frame, bits) => out.set(frame, { conn, kinds: new Set(anomalyKinds(bits)) }),
+  });
+  const { records, error } = decodeCapture(new Uint8Array(readFileSync(file)));
+  if (error !== undefined) throw error;
+  for (const r of records) t.push(r);
+  t.end();
+  return out;
+}
+
+/**
+ * Frame-by-frame differences between tshark and our tracker: stream index vs connection id, and
+ * the set of verdicts. Empty when they agree on every TCP frame.
+ */
+export function diffWithTshark(file: string): string[] {
+  const truth = tsharkTcp(file);
+  const ours = ourTcpFrames(file);
+  const diffs: string[] = [];
+  for (const f of truth) {
+    const o = ours.get(f.frame);
+    if (f.stream === undefined) {
+      if (o !== undefined) diffs.push(`frame ${f.frame}: not TCP for tshark, connection ${o.conn} for us`);
+      continue;
+    }
+    const ok = o?.kinds ?? new Set<AnomalyKind>();
+    const same = o !== undefined && o.conn === f.stream && ok.size === f.kinds.size && [...ok].every((k) => f.kinds.has(k));
+    if (!same) diffs.push(`frame ${f.frame}: tshark stream ${f.stream} [${[...f.kinds].join(',')}], ours ${o === undefined ? 'none' : `connection ${o.conn} [${[...ok].join(',')}]`}`);
+  }
+  return diffs;
 }
