@@ -109,13 +109,20 @@ describe('RangeSet', () => {
     assert.equal(s.count, 1);
   });
 
-  test('lists the most recently filled range first for SACK (RFC 2018 4)', () => {
+  test('lists the most recently filled range first, then the most recently reported ones (RFC 2018 4)', () => {
     const s = new RangeSet(8);
     s.add(100, 110);
     s.add(300, 310);
     s.add(200, 210);
-    assert.deepEqual(s.sackRanges(3), [[200, 210], [100, 110], [300, 310]]);
+    assert.deepEqual(s.sackRanges(3), [[200, 210], [300, 310], [100, 110]]);
     assert.deepEqual(s.sackRanges(1), [[200, 210]]);
+    // Five blocks, room for three: the three newest; the oldest ones wait their turn.
+    s.add(400, 410);
+    s.add(500, 510);
+    assert.deepEqual(s.sackRanges(3), [[500, 510], [400, 410], [200, 210]]);
+    // Extending a block makes it the newest.
+    s.add(110, 120);
+    assert.deepEqual(s.sackRanges(3), [[100, 120], [500, 510], [400, 410]]);
   });
 
   test('matches a set-of-bytes model (property)', () => {
