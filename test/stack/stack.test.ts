@@ -283,7 +283,7 @@ describe('IPv4 fragment reassembly in the stack', () => {
 
   test('a TCP segment split into fragments reaches the connection (checksum over the reassembled segment)', () => {
     const h = new Host();
-    let got = new Uint8Array(0);
+    let got: Uint8Array = new Uint8Array(0);
     h.stack.createServer((s) => s.on('data', (d) => (got = d))).listen(80);
     const c = handshake(h);
     const payload = new SeededRandom(5).fill(new Uint8Array(1400));
