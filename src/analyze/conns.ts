@@ -242,6 +242,9 @@ class Conn {
   readonly srcPort: number;
   lastFrame: number;
   lastTime: number;
+  /** Capture-relative nanoseconds of the first and last frame (exact, for the duration). */
+  readonly firstNs: number;
+  lastNs: number;
   readonly packets = [0, 0];
   readonly payload = [0, 0];
   readonly ipBytes = [0, 0];
@@ -265,8 +268,11 @@ class Conn {
     readonly key: string,
     readonly family: 4 | 6,
     seg: TcpSegment,
+    ns: number,
     keepFrames: boolean,
   ) {
+    this.firstNs = ns;
+    this.lastNs = ns;
     this.addr = [addrText(seg.family, seg.srcAddr), addrText(seg.family, seg.dstAddr)];
     this.port = [seg.srcPort, seg.dstPort];
     this.srcKey = seg.srcKey;
@@ -378,7 +384,7 @@ export class ConnTracker {
       }
     }
     if (conn === undefined) {
-      conn = new Conn(this.nextId++, key, seg.family, seg, this.keepFrames > 0);
+      conn = new Conn(this.nextId++, key, seg.family, seg, ns, this.keepFrames > 0);
       this.stats.connections++;
       this.table.set(key, conn);
       if (this.table.size > this.stats.maxTracked) this.stats.maxTracked = this.table.size;
@@ -420,6 +426,7 @@ export class ConnTracker {
 
     conn.lastFrame = seg.frame;
     conn.lastTime = seg.time;
+    conn.lastNs = ns;
     conn.packets[dir]!++;
     conn.payload[dir]! += seg.payloadLength;
     conn.ipBytes[dir]! += seg.ipLength;
@@ -681,7 +688,7 @@ function buildRecord(c: Conn): ConnectionRecord {
     lastFrame: c.lastFrame,
     start: c.firstTime,
     end: c.lastTime,
-    duration: c.lastTime - c.firstTime,
+    duration: (c.lastNs - c.firstNs) / 1e9,
     sent: { client: dirStats(clientDir), server: dirStats(serverDir) },
     state: c.zeek.state(),
     history: c.zeek.history,
