@@ -19,6 +19,8 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import type { Link } from '../link/link.js';
+import { MemoryPair, type MemoryPairOptions } from '../link/memory.js';
+import type { TcpConfig } from '../tcp/config.js';
 import { RealtimeScheduler } from '../link/scheduler.js';
 import { StackDriver } from './driver.js';
 import { BrokenPipeError } from './errors.js';
@@ -47,6 +49,47 @@ export function createNodeStack(options: Omit<StackOptions, 'random' | 'isnKey'>
 /** Run `stack` on the host clock over `links` (interface i on links[i]). */
 export function runRealtime(stack: Stack, links: readonly Link[], scheduler = new RealtimeScheduler()): StackDriver {
   return new StackDriver(stack, scheduler, links);
+}
+
+export interface RealtimePairOptions {
+  /** Addresses of A and B (default 10.0.0.1 and 10.0.0.2). */
+  readonly a?: readonly string[];
+  readonly b?: readonly string[];
+  /** Link options (faults, delay, MTU); the fault generator is seeded (default seed 1). */
+  readonly link?: Omit<MemoryPairOptions, 'scheduler'>;
+  readonly tcp?: Partial<TcpConfig>;
+}
+
+/**
+ * Two hosts joined by an in-memory link, running in real time on the host's timers, with the
+ * net-style API on each: the Node counterpart of sim.ts's Simulation.
+ */
+export class RealtimePair {
+  readonly scheduler = new RealtimeScheduler();
+  readonly pair: MemoryPair;
+  readonly a: Stack;
+  readonly b: Stack;
+  readonly netA: NodeNet;
+  readonly netB: NodeNet;
+  private readonly drivers: StackDriver[];
+
+  constructor(o: RealtimePairOptions = {}) {
+    this.pair = new MemoryPair({ scheduler: this.scheduler, ...(o.link ?? {}) });
+    const mtu = this.pair.mtu;
+    const clock = (): number => this.scheduler.now();
+    const tcp = o.tcp !== undefined ? { tcp: o.tcp } : {};
+    this.a = createNodeStack({ name: 'A', interfaces: [{ addresses: o.a ?? ['10.0.0.1'], mtu }], clock, ...tcp });
+    this.b = createNodeStack({ name: 'B', interfaces: [{ addresses: o.b ?? ['10.0.0.2'], mtu }], clock, ...tcp });
+    this.drivers = [runRealtime(this.a, [this.pair.a], this.scheduler), runRealtime(this.b, [this.pair.b], this.scheduler)];
+    this.netA = new NodeNet(this.a);
+    this.netB = new NodeNet(this.b);
+  }
+
+  close(): void {
+    for (const d of this.drivers) d.close();
+    this.pair.a.close();
+    this.pair.b.close();
+  }
 }
 
 export interface NodeSocketOptions {
