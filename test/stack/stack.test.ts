@@ -366,3 +366,36 @@ describe('robustness of the receive path', () => {
     assert.equal(decode(r.packet).tcp?.flags, RST | ACK);
   });
 });
+
+describe('TIME-WAIT', () => {
+  test('a new SYN for a 4-tuple in TIME-WAIT reopens it, with an ISS above the old connection\'s (RFC 9293 3.6.1 MAY-2, RFC 6191)', async () => {
+    const { Simulation } = await import('../../src/stack/sim.js');
+    const sim = new Simulation({ seed: 2, link: { delay: 10 } });
+    const accepted: TcpSocket[] = [];
+    sim.b
+      .createServer({ allowHalfOpen: true }, (s) => {
+        accepted.push(s);
+        s.resume();
+        if (accepted.length === 1) s.end(); // the server closes first: it will hold TIME-WAIT
+      })
+      .listen(80);
+    const wire: { from: string; flags: number; seq: number }[] = [];
+    sim.pair.observe((e) => {
+      const t = decode(e.packet).tcp;
+      if (t) wire.push({ from: e.from, flags: t.flags, seq: t.seq });
+    });
+    const c1 = sim.a.connect({ host: B, port: 80, localPort: 40000 });
+    c1.resume();
+    sim.runUntil(() => c1.destroyed);
+    assert.equal(accepted[0]?.tcpState, 'TIME-WAIT');
+    const oldMax = Math.max(...wire.filter((w) => w.from === 'b').map((w) => w.seq));
+    sim.runFor(1000); // well inside 2 MSL
+    const c2 = sim.a.connect({ host: B, port: 80, localPort: 40000 });
+    let connected = false;
+    c2.on('connect', () => (connected = true));
+    sim.runUntil(() => connected && accepted.length === 2);
+    assert.ok(connected);
+    const synAck = wire.filter((w) => w.from === 'b' && w.flags === (SYN | ACK)).pop();
+    assert.ok(synAck && synAck.seq > oldMax, `new ISS ${synAck?.seq} above ${oldMax}`);
+  });
+});
