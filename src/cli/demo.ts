@@ -32,6 +32,7 @@ options:
   --corrupt P         one flipped bit (the receiver drops it on the checksum)
   --delay MS        one-way delay in ms (default 10; kb172983 0.05; bulk 1)
   --jitter MS       extra uniform delay 0..MS per packet
+  --ipv6            IPv6 hosts fd00::1 and fd00::2 (kb172983 keeps the article's IPv4 hosts)
   -h, --help        this text
 
 scenarios:
@@ -81,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
         corrupt: { type: 'string' },
         delay: { type: 'string' },
         jitter: { type: 'string' },
+        ipv6: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -107,6 +109,7 @@ export async function main(argv: string[]): Promise<number> {
   const opts: DemoOptions = {
     seed,
     realClock: () => performance.now(),
+    ...(values.ipv6 === true ? { ipv6: true } : {}),
     ...defined('loss', probability('loss', values.loss)),
     ...defined('reorder', probability('reorder', values.reorder)),
     ...defined('duplicate', probability('duplicate', values.duplicate)),

@@ -36,6 +36,8 @@ export interface DemoOptions {
   readonly bandwidth?: number;
   /** Bytes for the bulk scenario (default 1 MiB). */
   readonly bytes?: number;
+  /** Run over IPv6 (fd00::1 and fd00::2) instead of IPv4; kb172983 keeps the article's IPv4 hosts. */
+  readonly ipv6?: boolean;
   /** Keep every segment in the result (default: true, except for bulk). */
   readonly record?: boolean;
   /** Called for every packet put on the wire (for capture files). */
@@ -100,13 +102,19 @@ export class ScenarioContext {
   done = false;
   readonly notes: DemoNote[] = [];
   readonly facts: Record<string, string | number> = {};
+  /** The hosts' addresses as text (for connect()). */
+  readonly hostA: string;
+  readonly hostB: string;
   constructor(
     readonly sim: Simulation,
     readonly A: Stack,
     readonly B: Stack,
     readonly options: DemoOptions,
     readonly names: readonly [string, string],
-  ) {}
+  ) {
+    this.hostA = addrText(A);
+    this.hostB = addrText(B);
+  }
 
   now(): number {
     return this.sim.now();
@@ -184,7 +192,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         s.on('close', () => ctx.finish());
       });
       srv.listen(80);
-      const c = ctx.A.connect({ host: '10.0.0.2', port: 80, allowHalfOpen: true });
+      const c = ctx.A.connect({ host: ctx.hostB, port: 80, allowHalfOpen: true });
       ctx.watch(c, 'A');
       c.on('connect', () => {
         c.write('GET / HTTP/1.0\r\n\r\n');
@@ -215,7 +223,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         if (++n === 2) ctx.finish();
       });
       srv.listen(80);
-      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      const c = ctx.A.connect({ host: ctx.hostB, port: 80 });
       ctx.watch(c, 'A');
       c.on('connect', () => {
         if (++n === 2) ctx.finish();
@@ -243,7 +251,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         });
       });
       srv.listen(80);
-      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      const c = ctx.A.connect({ host: ctx.hostB, port: 80 });
       ctx.watch(c, 'A');
       c.resume(); // A reads (it gets no data, only B's FIN)
       c.on('close', () => {
@@ -300,7 +308,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         });
       });
       srv.listen(80);
-      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      const c = ctx.A.connect({ host: ctx.hostB, port: 80 });
       ctx.watch(c, 'A');
       c.on('close', done);
       c.on('connect', () => c.write('nineteen bytes of A')); // before the excerpt: A's 67..85
@@ -369,8 +377,8 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     sim: () => ({}),
     run: (ctx) => {
       // Both sides know each other's port: A 5000 <-> B 6000.
-      const a = ctx.A.connect({ host: '10.0.0.2', port: 6000, localPort: 5000, allowHalfOpen: true });
-      const b = ctx.B.connect({ host: '10.0.0.1', port: 5000, localPort: 6000, allowHalfOpen: true });
+      const a = ctx.A.connect({ host: ctx.hostB, port: 6000, localPort: 5000, allowHalfOpen: true });
+      const b = ctx.B.connect({ host: ctx.hostA, port: 5000, localPort: 6000, allowHalfOpen: true });
       ctx.watch(a, 'A');
       ctx.watch(b, 'B');
       a.resume();
@@ -412,7 +420,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         ctx.sim.at(200, () => s.end());
       });
       srv.listen(80);
-      const c = ctx.A.connect({ host: '10.0.0.2', port: 80, allowHalfOpen: true });
+      const c = ctx.A.connect({ host: ctx.hostB, port: 80, allowHalfOpen: true });
       ctx.watch(c, 'A');
       c.on('data', () => undefined);
       c.on('close', done);
@@ -430,7 +438,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     summary: 'A -> B [SYN]; B -> A [ACK, ack=ISN+1, RST, seq=0]; A gets ECONNREFUSED',
     sim: () => ({}),
     run: (ctx) => {
-      const c = ctx.A.connect({ host: '10.0.0.2', port: 23 });
+      const c = ctx.A.connect({ host: ctx.hostB, port: 23 });
       ctx.watch(c, 'A');
       c.on('close', () => ctx.finish());
     },
@@ -456,7 +464,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         s.on('close', done);
       });
       srv.listen(80);
-      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      const c = ctx.A.connect({ host: ctx.hostB, port: 80 });
       ctx.watch(c, 'A');
       c.on('connect', () => c.write('hello, B'));
       c.on('data', () => ctx.after(50, () => c.destroy()));
@@ -486,7 +494,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         s.on('close', done);
       });
       srv.listen(80);
-      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      const c = ctx.A.connect({ host: ctx.hostB, port: 80 });
       ctx.watch(c, 'A');
       c.on('connect', () => {
         c.write('hello after a lost SYN');
@@ -543,7 +551,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         });
       });
       srv.listen(80);
-      const c = ctx.A.connect({ host: '10.0.0.2', port: 80 });
+      const c = ctx.A.connect({ host: ctx.hostB, port: 80 });
       c.on('error', (e) => ctx.note(`A: error ${e.message}`));
       let written = 0;
       const chunk = new Uint8Array(64 * 1024);
@@ -588,7 +596,10 @@ export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
 export function runScenario(name: string, options: DemoOptions = {}): DemoResult {
   const def = SCENARIOS[name];
   if (def === undefined) throw new ScenarioError(`unknown scenario '${name}'; one of: ${SCENARIO_NAMES.join(', ')}`);
-  const base = def.sim(options);
+  let base = def.sim(options);
+  if (options.ipv6 === true && base.a?.addresses === undefined) {
+    base = { ...base, a: { ...(base.a ?? {}), addresses: ['fd00::1'] }, b: { ...(base.b ?? {}), addresses: ['fd00::2'] } };
+  }
   const delay = options.delay ?? def.delay ?? 10;
   const link = {
     delay,
