@@ -11,7 +11,7 @@
  *   class PacketFd(fd, onPackets(ab, lengths, count), onError(code, message, errno), options?)
  *     start() / pause()  want readable notifications or not
  *     write(u8) -> 1 sent, 0 queued, -1 dropped (queue full), -2 error (counted), -3 closed
- *     ref() / unref() / stats() / close()
+ *     ref() / unref() / stats() / close(); queued (packets waiting in the write queue)
  *
  * Invariants:
  *  - No thread pool, no blocking call: one uv_poll_t per fd. On readable, up to maxBatch packets
@@ -759,6 +759,14 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return o;
 }
 
+static napi_value js_get_queued(napi_env env, napi_callback_info info) {
+  packet_fd *d = unwrap(env, info, NULL, NULL);
+  if (d == NULL) return NULL;
+  napi_value n;
+  CHECK(env, napi_create_uint32(env, (uint32_t)d->qcount, &n));
+  return n;
+}
+
 static napi_value js_get_closed(napi_env env, napi_callback_info info) {
   packet_fd *d = unwrap(env, info, NULL, NULL);
   if (d == NULL) return NULL;
@@ -777,6 +785,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"unref", NULL, js_unref, NULL, NULL, NULL, napi_default_method, NULL},
     {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default_method, NULL},
     {"closed", NULL, NULL, js_get_closed, NULL, NULL, napi_default_jsproperty, NULL},
+    {"queued", NULL, NULL, js_get_queued, NULL, NULL, napi_default_jsproperty, NULL},
   };
   napi_value cls, fopen, fpair;
   CHECK(env, napi_define_class(env, "PacketFd", NAPI_AUTO_LENGTH, js_ctor, NULL, sizeof methods / sizeof methods[0], methods, &cls));

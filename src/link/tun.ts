@@ -123,6 +123,7 @@ interface NativePacketFd {
   unref(): void;
   stats(): TunStats;
   readonly closed: boolean;
+  readonly queued: number;
 }
 
 interface NativePacketFdOptions {
@@ -318,6 +319,15 @@ export class PacketLink implements Link {
   /** True after close(). */
   get closed(): boolean {
     return this.isClosed;
+  }
+
+  /**
+   * Packets waiting in the native write queue because the kernel said EAGAIN (0 almost always
+   * for a TUN device). A sender that outpaces the other side should wait while this is large:
+   * past `queueLimit` packets are dropped.
+   */
+  get sendQueueLength(): number {
+    return this.isClosed ? 0 : this.native.queued;
   }
 
   /**
