@@ -399,3 +399,23 @@ describe('TIME-WAIT', () => {
     assert.ok(synAck && synAck.seq > oldMax, `new ISS ${synAck?.seq} above ${oldMax}`);
   });
 });
+
+describe('interfaces', () => {
+  test('replies leave through the interface the connection belongs to; no interface of a family is ENETUNREACH', () => {
+    const h = new Host({ interfaces: [{ addresses: ['10.0.0.2'] }, { name: 'lan', addresses: ['192.168.1.2'], mtu: 1400 }] });
+    h.stack.createServer().listen(80);
+    h.stack.receive(0, tcpPacket({ src: '192.168.1.1', dst: '192.168.1.2', srcPort: 5000, dstPort: 80, seq: 1, flags: SYN }), 1);
+    const [o] = h.stack.poll(0);
+    assert.equal(o?.iface, 1);
+    const t = decode(o?.packet ?? new Uint8Array()).tcp;
+    assert.equal(t?.flags, SYN | ACK);
+    // The MSS offered follows that interface's MTU (MUST-67: MTU - 40).
+    assert.deepEqual(t?.options.filter((x) => x.name === 'mss'), [{ kind: 2, name: 'mss', mss: 1360 }]);
+    assert.equal(h.stack.interfaces[1]?.name, 'lan');
+    const c = h.stack.connect({ host: 'fd00::9', port: 80 });
+    let code = '';
+    c.on('error', (e) => (code = (e as { code: string }).code));
+    h.stack.poll(1);
+    assert.equal(code, 'ENETUNREACH');
+  });
+});
