@@ -2,7 +2,8 @@
 // Builds the native TUN addon (native/ -> native/build/Release/synack_tun.node) with node-gyp.
 // Run by `npm install` and `npm run build:native`. It must never fail an install: synack works
 // without the addon (everything but TUN devices), so on any failure it prints one warning line and
-// exits 0. `--strict` makes a failure exit 1 (for CI and for `npm run build:native`).
+// exits 0. `--strict` makes a failure exit 1 (for CI and for `npm run build:native`); `--verbose`
+// shows node-gyp's output.
 //
 // node-gyp is found, in order: $npm_config_node_gyp (npm sets it for install scripts), a local
 // node_modules/node-gyp, the copy bundled with npm next to this node. Node's headers come from
@@ -15,7 +16,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const nativeDir = join(root, 'native');
+const dirFlag = process.argv.indexOf('--directory');
+// --directory DIR builds a copy of native/ elsewhere (the tests do, to leave native/build alone).
+const nativeDir = dirFlag > 0 && process.argv[dirFlag + 1] !== undefined ? resolve(process.argv[dirFlag + 1]) : join(root, 'native');
 const strict = process.argv.includes('--strict');
 const verbose = process.argv.includes('--verbose');
 
@@ -39,7 +42,7 @@ function findNodeGyp() {
 }
 
 if (process.platform !== 'linux') giveUp(`TUN devices need Linux, this is ${process.platform}`);
-if (!existsSync(join(nativeDir, 'binding.gyp'))) giveUp('native/binding.gyp is missing');
+if (!existsSync(join(nativeDir, 'binding.gyp'))) giveUp(`${join(nativeDir, 'binding.gyp')} is missing`);
 const gyp = findNodeGyp();
 if (gyp === undefined) giveUp('node-gyp not found: install it with npm i -g node-gyp');
 
