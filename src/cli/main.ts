@@ -13,9 +13,17 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  demo: {
+    summary: 'two synack hosts on the in-memory network: the seeds\' handshake, close and half-close, and more',
+    run: async (argv) => (await import('./demo.js')).main(argv),
+  },
   decode: {
     summary: 'decode a pcap/pcapng file frame by frame (summary, -V field tree, -x hex, --json)',
     run: async (argv) => (await import('./decode.js')).main(argv),
+  },
+  conns: {
+    summary: 'one record per TCP connection: Zeek state and history, handshake RTT, close, anomalies',
+    run: async (argv) => (await import('./conns.js')).main(argv),
   },
 };
 
