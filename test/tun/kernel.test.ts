@@ -295,6 +295,19 @@ describe('TUN device against the Linux kernel', { skip, concurrency: false }, ()
     }
   });
 
+  it('lets the kernel pick the name when none is given, and routes extra prefixes to the device', async () => {
+    const other = await TunDevice.open({ netns: ns.name, address: ['10.205.0.1/24', 'fd25::1/64'], routes: ['10.206.0.0/16', 'fd26::/64'] });
+    try {
+      assert.match(other.name, /^tun\d+$/);
+      for (const dst of ['10.206.7.7', 'fd26::7']) {
+        const r = await ns.ip(['route', 'get', dst]);
+        assert.match(r.stdout, new RegExp(`\\bdev ${other.name}\\b`), `route to ${dst}: ${r.stdout}`);
+      }
+    } finally {
+      other.close();
+    }
+  });
+
   it('close() removes the device it created', async () => {
     const other = await TunDevice.open({ name: 'sktun2', netns: ns.name, address: '10.202.0.1/24' });
     assert.equal((await ns.ip(['link', 'show', 'dev', 'sktun2'], { allowFailure: true })).code, 0);
