@@ -621,6 +621,20 @@ export function runScenario(name: string, options: DemoOptions = {}): DemoResult
   const ctx = new ScenarioContext(sim, sim.a, sim.b, options, names);
   const record = options.record ?? name !== 'bulk';
   const segments: TraceSegment[] = [];
+  // Both sides' states at the moment each packet is built (the wire sees it after the whole flush).
+  const states = new WeakMap<Uint8Array, { sender: string; receiver: string }>();
+  if (record) {
+    for (const [sender, receiver] of [
+      [sim.a, sim.b],
+      [sim.b, sim.a],
+    ] as const) {
+      sender.onTransmit = (t) => {
+        const d = decodeForTrace(t.packet);
+        const rs = d.tcp !== undefined ? stateOf(receiver, d.dst, d.tcp.dstPort, d.src, d.tcp.srcPort) : '';
+        states.set(t.packet, { sender: t.state, receiver: rs });
+      };
+    }
+  }
   let packets = 0;
   sim.pair.observe((e: WireEvent) => {
     packets++;
@@ -642,8 +656,8 @@ export function runScenario(name: string, options: DemoOptions = {}): DemoResult
       dst: d.dst,
       tcp: d.tcp,
       phase: ctx.phase,
-      senderState: d.tcp !== undefined ? stateOf(sender, d.src, d.tcp.srcPort, d.dst, d.tcp.dstPort) : '',
-      receiverState: d.tcp !== undefined ? stateOf(receiver, d.dst, d.tcp.dstPort, d.src, d.tcp.srcPort) : '',
+      senderState: states.get(e.packet)?.sender ?? (d.tcp !== undefined ? stateOf(sender, d.src, d.tcp.srcPort, d.dst, d.tcp.dstPort) : ''),
+      receiverState: states.get(e.packet)?.receiver ?? (d.tcp !== undefined ? stateOf(receiver, d.dst, d.tcp.dstPort, d.src, d.tcp.srcPort) : ''),
       packet: e.packet,
     });
   });

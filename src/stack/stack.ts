@@ -162,6 +162,13 @@ export interface DropEvent {
   readonly packet: Uint8Array;
 }
 
+/** A TCP packet as it is built (see Stack.onTransmit). */
+export interface TransmitEvent {
+  readonly iface: number;
+  readonly packet: Uint8Array;
+  readonly state: TcpState;
+}
+
 export interface StackOptions {
   /** For traces ("A", "B"...). */
   readonly name?: string;
@@ -367,6 +374,11 @@ export class Stack {
   readonly counters: StackCounters;
   /** Called for every dropped packet (after counting). */
   onDrop: ((e: DropEvent) => void) | undefined;
+  /**
+   * Called for every TCP packet the moment it is built, with the sending connection's state then
+   * ('CLOSED' for resets to closed ports, 'LISTEN' for a listener's replies): for traces.
+   */
+  onTransmit: ((e: TransmitEvent) => void) | undefined;
 
   private readonly conns = new Map<string, StackConnection>();
   private readonly listeners = new Map<number, Listener[]>();
@@ -672,7 +684,7 @@ export class Stack {
         if (e.removed) continue;
         // Segments first, then events (see the module comment).
         for (let seg = e.conn.pollTransmit(now); seg !== undefined; seg = e.conn.pollTransmit(now)) {
-          this.sendSegment(e.iface, e.localAddress, e.remoteAddress, seg);
+          this.sendSegment(e.iface, e.localAddress, e.remoteAddress, seg, e.conn.state);
         }
         for (let ev = e.conn.pollEvent(); ev !== undefined; ev = e.conn.pollEvent()) this.dispatch(e, ev, now);
         if (e.conn.isClosed && !e.dirty) this.remove(e);
@@ -963,7 +975,7 @@ export class Stack {
     const r = resetFor(seg);
     if (r !== undefined) {
       this.counters.resetsSent++;
-      this.sendSegment(iface, local, remote, r);
+      this.sendSegment(iface, local, remote, r, TcpState.Closed);
     }
   }
 
@@ -987,7 +999,7 @@ export class Stack {
       case 'reset':
         this.drop(a.reason === 'option-error' ? 'listen-option-error' : 'listen-ack', iface, packet);
         this.counters.resetsSent++;
-        this.sendSegment(iface, local, remote, a.reply);
+        this.sendSegment(iface, local, remote, a.reply, TcpState.Listen);
         return;
       case 'accept':
         break;
@@ -1012,7 +1024,7 @@ export class Stack {
     this.markDirty(e);
   }
 
-  private sendSegment(iface: number, local: IpAddress, remote: IpAddress, seg: TcpRepr): void {
+  private sendSegment(iface: number, local: IpAddress, remote: IpAddress, seg: TcpRepr, state: TcpState): void {
     const len = tcpBufferLength(seg);
     let buf: Uint8Array;
     if (typeof local === 'number') {
@@ -1022,6 +1034,7 @@ export class Stack {
       buf = this.ipv6Packet(local, remote as Uint8Array, 6, len);
       emitTcp(seg, buf.subarray(40), { src: local, dst: remote as Uint8Array });
     }
+    this.onTransmit?.({ iface, packet: buf, state });
     this.output(iface, buf);
   }
 

@@ -11,7 +11,7 @@
  *  - tcpdump-style lines for reference.
  *
  * Invariant: rendering never throws; a packet that is not TCP is kept with `tcp: undefined` and
- * rendered by its IP summary.
+ * rendered by its IP summary. The states are those at the moment the segment was built.
  */
 import {
   formatIpAddress,
@@ -159,7 +159,7 @@ export interface LadderOptions {
   /** Name and address text for the two columns. */
   readonly left: { readonly name: string; readonly label: string };
   readonly right: { readonly name: string; readonly label: string };
-  /** Width of the arrow between the two bars (default 56). */
+  /** Width of the arrow between the two bars (default: 56, or wider for long labels). */
   readonly width?: number;
   /** Draw a separator before the first segment of these phases. */
   readonly phaseTitles?: Readonly<Record<string, string>>;
@@ -189,7 +189,8 @@ function fmtTime(ms: number): string {
  *        0.000  SYN-SENT       |---- SYN, seq=66 ---------------->|  LISTEN
  */
 export function ladder(segments: readonly TraceSegment[], o: LadderOptions): string[] {
-  const width = o.width ?? 56;
+  const longest = Math.max(0, ...segments.map((s) => (s.tcp !== undefined ? lectureFields(s.tcp).length : 7)));
+  const width = o.width ?? Math.max(56, longest + 10);
   const stateW = 12;
   const timeW = Math.max(9, ...segments.map((s) => fmtTime(s.time).length));
   const lines: string[] = [];
