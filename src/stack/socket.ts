@@ -20,7 +20,8 @@
  *  - errors: ECONNREFUSED, ECONNRESET, ETIMEDOUT, EADDRINUSE, EADDRNOTAVAIL, ENETUNREACH, EPIPE
  *    (write after end), ENOTFOUND (host not an address literal); 'error' is followed by
  *    'close'(true).
- * Every callback runs inside the stack's flush, never synchronously from the call that caused it.
+ * Callbacks run inside the stack's flush, not synchronously from the call that caused them (the
+ * one exception: in pull mode the read() that finds the end of the stream emits 'end').
  *
  * Invariants: 'close' is emitted exactly once and last; 'end' at most once and only after all data
  * was delivered; bytes are delivered in order, each exactly once.
