@@ -175,7 +175,10 @@ export function loadTunAddon(): NativeTun {
     throw new SynackError(TunErrorCode.UNSUPPORTED, `TUN devices are only supported on Linux (this is ${process.platform})`);
   }
   const candidates = addonCandidates();
-  const path = candidates.find((p) => existsSync(p)) ?? candidates[0] ?? ADDON_FILE;
+  const path = candidates.find((p) => existsSync(p));
+  if (path === undefined) {
+    throw new SynackError(TunErrorCode.ADDON, `the native TUN addon is not built: run npm run build:native; error was: not found at ${candidates.join(', ')}`);
+  }
   try {
     const loaded = createRequire(import.meta.url)(path) as NativeTun;
     if (typeof loaded.open !== 'function' || typeof loaded.PacketFd !== 'function') throw new Error(`${path} is not synack's TUN addon`);

@@ -7,6 +7,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SynackError } from '../../src/errors.js';
 import { TunDevice, TunErrorCode } from '../../src/link/tun.js';
 import { REPO, TUN_MODULE, TunNetns, runNode, tunSkipReason } from './util.js';
@@ -85,8 +88,19 @@ describe('TunDevice.open without the addon', () => {
     );
     assert.equal(r.ok, false);
     assert.equal(r.code, TunErrorCode.ADDON);
-    assert.match(r.message ?? '', /^the native TUN addon is not built: run npm run build:native; error was .*nonexistent/);
+    assert.match(r.message ?? '', /^the native TUN addon is not built: run npm run build:native; error was: not found at \/nonexistent\/synack_tun\.node$/);
     assert.match(r.reason ?? '', /native TUN addon is not built/);
+  });
+
+  it('quotes the loader when the file is there but is not a loadable addon', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-tun-addon-'));
+    const fake = join(dir, 'synack_tun.node');
+    writeFileSync(fake, 'not an ELF shared object\n');
+    const r = await runProbe(probe('TunDevice.open({ name: "sktunx" })'), { env: { SYNACK_TUN_ADDON: fake } }).finally(() =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
+    assert.equal(r.code, TunErrorCode.ADDON);
+    assert.match(r.message ?? '', /^the native TUN addon is not built: run npm run build:native; error was .*(ELF|invalid|too short)/i);
   });
 });
 
