@@ -35,12 +35,18 @@ export interface TcpSegment {
   tsSec: number;
   tsNsec: number;
   family: 4 | 6;
-  /** IPv4: the address as a 32-bit number. IPv6: 32 hex digits. */
-  srcKey: number | string;
-  dstKey: number | string;
-  /** The address bytes (4 or 16), a view into the frame or a copy for reassembled segments. */
-  srcAddr: Uint8Array;
-  dstAddr: Uint8Array;
+  /**
+   * The addresses as 32-bit words, most significant first: IPv4 in s0/d0 (s1-s3, d1-d3 zero),
+   * IPv6 in all four. Numbers, so that looking a connection up allocates nothing.
+   */
+  s0: number;
+  s1: number;
+  s2: number;
+  s3: number;
+  d0: number;
+  d1: number;
+  d2: number;
+  d3: number;
   srcPort: number;
   dstPort: number;
   seq: number;
@@ -81,10 +87,14 @@ export function newSegment(): TcpSegment {
     tsSec: 0,
     tsNsec: 0,
     family: 4,
-    srcKey: 0,
-    dstKey: 0,
-    srcAddr: new Uint8Array(4),
-    dstAddr: new Uint8Array(4),
+    s0: 0,
+    s1: 0,
+    s2: 0,
+    s3: 0,
+    d0: 0,
+    d1: 0,
+    d2: 0,
+    d3: 0,
     srcPort: 0,
     dstPort: 0,
     seq: 0,
@@ -116,8 +126,8 @@ const MAX_DATAGRAM = 65535;
 interface PendingDatagram {
   readonly key: string;
   readonly family: 4 | 6;
-  readonly src: Uint8Array;
-  readonly dst: Uint8Array;
+  /** Source then destination address words (s0-s3, d0-d3). */
+  readonly words: readonly number[];
   readonly firstTime: number;
   ttl: number;
   /** Copy of the first bytes of the upper-layer data (offset 0 fragment), up to 60. */
@@ -139,12 +149,6 @@ function be16(b: Uint8Array, o: number): number {
 
 function be32(b: Uint8Array, o: number): number {
   return (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
-}
-
-function hex16(b: Uint8Array, at: number): string {
-  let s = '';
-  for (let i = 0; i < 16; i++) s += ((b[at + i] as number) + 0x100).toString(16).slice(1);
-  return s;
 }
 
 /** Parse the options of a SYN (RFC 9293 3.2: MSS; RFC 7323: window scale, timestamps; RFC 2018). */
@@ -236,16 +240,13 @@ export class SegmentDecoder {
     out.family = 4;
     out.ttl = b[at + 8] as number;
     out.ipLength = total;
-    const src = be32(b, at + 12);
-    const dst = be32(b, at + 16);
+    out.s0 = be32(b, at + 12);
+    out.d0 = be32(b, at + 16);
+    out.s1 = out.s2 = out.s3 = out.d1 = out.d2 = out.d3 = 0;
     if (offset !== 0 || more) {
-      const key = `4:${src}:${dst}:${be16(b, at + 4)}`;
-      return this.fragment(key, 4, b.subarray(at + 12, at + 16), b.subarray(at + 16, at + 20), b, at + hl, total - hl, offset, more, out);
+      const key = `4:${out.s0}:${out.d0}:${be16(b, at + 4)}`;
+      return this.fragment(key, 4, b, at + hl, total - hl, offset, more, out);
     }
-    out.srcKey = src;
-    out.dstKey = dst;
-    out.srcAddr = b.subarray(at + 12, at + 16);
-    out.dstAddr = b.subarray(at + 16, at + 20);
     const l4 = at + hl;
     const declared = total - hl;
     const captured = Math.min(declared, b.length - l4);
@@ -257,8 +258,8 @@ export class SegmentDecoder {
     const plen = be16(b, at + 4);
     const end = at + 40 + plen;
     let p = at + 40;
-    const srcAddr = b.subarray(at + 8, at + 24);
-    let dstAddr = b.subarray(at + 24, at + 40);
+    let dstBytes = b;
+    let dstAt = at + 24;
     let fragment: Ipv6FragmentHeader | undefined;
     if ((b[at + 6] as number) !== PROTO_TCP) {
       // Extension headers (RFC 8200 4): the wire layer's walk, which also finds a routing
@@ -267,20 +268,27 @@ export class SegmentDecoder {
       if (chain.error !== undefined || chain.upperProtocol !== PROTO_TCP) return 'other';
       p = at + chain.upperOffset;
       fragment = chain.fragment;
-      if (chain.finalDestination !== undefined) dstAddr = chain.finalDestination;
+      if (chain.finalDestination !== undefined) {
+        dstBytes = chain.finalDestination;
+        dstAt = 0;
+      }
     }
     if (p > end) return 'malformed';
     out.family = 6;
     out.ttl = b[at + 7] as number;
     out.ipLength = 40 + plen;
+    out.s0 = be32(b, at + 8);
+    out.s1 = be32(b, at + 12);
+    out.s2 = be32(b, at + 16);
+    out.s3 = be32(b, at + 20);
+    out.d0 = be32(dstBytes, dstAt);
+    out.d1 = be32(dstBytes, dstAt + 4);
+    out.d2 = be32(dstBytes, dstAt + 8);
+    out.d3 = be32(dstBytes, dstAt + 12);
     if (fragment !== undefined && (fragment.fragmentOffset !== 0 || fragment.moreFragments)) {
-      const key = `6:${hex16(b, at + 8)}:${hex16(b, at + 24)}:${fragment.identification}`;
-      return this.fragment(key, 6, srcAddr, dstAddr, b, p, end - p, fragment.fragmentOffset, fragment.moreFragments, out);
+      const key = `6:${out.s0}:${out.s1}:${out.s2}:${out.s3}:${be32(b, at + 24)}:${be32(b, at + 28)}:${be32(b, at + 32)}:${be32(b, at + 36)}:${fragment.identification}`;
+      return this.fragment(key, 6, b, p, end - p, fragment.fragmentOffset, fragment.moreFragments, out);
     }
-    out.srcKey = hex16(srcAddr, 0);
-    out.dstKey = hex16(b, at + 24);
-    out.srcAddr = srcAddr;
-    out.dstAddr = dstAddr;
     const declared = end - p;
     const captured = Math.max(0, Math.min(declared, b.length - p));
     return this.tcp(b, p, declared, captured, undefined, out);
@@ -313,24 +321,17 @@ export class SegmentDecoder {
 
   /** Pseudo-header sum (RFC 9293 3.1 for IPv4, RFC 8200 8.1 for IPv6). */
   private pseudo(out: TcpSegment, length: number): number {
-    if (out.family === 4) {
-      let s = checksumAddU32(0, out.srcKey as number);
-      s = checksumAddU32(s, be32(out.dstAddr, 0));
-      s = checksumAddU16(s, PROTO_TCP);
-      return checksumAddU16(s, length);
-    }
-    let s = checksumAdd(0, out.srcAddr, 0, 16);
-    s = checksumAdd(s, out.dstAddr, 0, 16);
-    s = checksumAddU32(s, length);
-    return checksumAddU16(s, PROTO_TCP);
+    let s = checksumAddU32(checksumAddU32(0, out.s0), out.d0);
+    if (out.family === 4) return checksumAddU16(checksumAddU16(s, PROTO_TCP), length);
+    s = checksumAddU32(checksumAddU32(checksumAddU32(s, out.s1), out.s2), out.s3);
+    s = checksumAddU32(checksumAddU32(checksumAddU32(s, out.d1), out.d2), out.d3);
+    return checksumAddU16(checksumAddU32(s, length), PROTO_TCP);
   }
 
   /** One fragment of a TCP datagram (RFC 791 3.2 reassembly, RFC 8200 4.5). */
   private fragment(
     key: string,
     family: 4 | 6,
-    src: Uint8Array,
-    dst: Uint8Array,
     b: Uint8Array,
     dataAt: number,
     dataLen: number,
@@ -347,7 +348,7 @@ export class SegmentDecoder {
         if (oldest !== undefined) this.pending.delete(oldest);
         this.fragmentsDropped++;
       }
-      d = { key, family, src: src.slice(), dst: dst.slice(), firstTime: now, ttl: out.ttl, head: undefined, total: undefined, ranges: [], sum: 0, complete: true, frames: 0 };
+      d = { key, family, words: [out.s0, out.s1, out.s2, out.s3, out.d0, out.d1, out.d2, out.d3], firstTime: now, ttl: out.ttl, head: undefined, total: undefined, ranges: [], sum: 0, complete: true, frames: 0 };
       this.pending.set(key, d);
     }
     d.frames++;
@@ -373,10 +374,15 @@ export class SegmentDecoder {
     if (d.ranges.length !== 2 || d.ranges[0] !== 0 || d.ranges[1] !== d.total) return 'fragment';
     this.pending.delete(key);
     out.family = family;
-    out.srcAddr = d.src;
-    out.dstAddr = d.dst;
-    out.srcKey = family === 4 ? be32(d.src, 0) : hex16(d.src, 0);
-    out.dstKey = family === 4 ? be32(d.dst, 0) : hex16(d.dst, 0);
+    const w = d.words;
+    out.s0 = w[0] as number;
+    out.s1 = w[1] as number;
+    out.s2 = w[2] as number;
+    out.s3 = w[3] as number;
+    out.d0 = w[4] as number;
+    out.d1 = w[5] as number;
+    out.d2 = w[6] as number;
+    out.d3 = w[7] as number;
     out.ttl = d.ttl;
     out.ipLength = d.total + (family === 4 ? 20 : 40);
     out.fragments = d.frames;

@@ -196,11 +196,11 @@ interface FrameRow {
   bits: number;
 }
 
-function addrText(family: 4 | 6, b: Uint8Array): string {
-  if (family === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  // RFC 5952: lower case, leading zeros dropped, the longest run (2+) of zero groups as "::".
+/** Address text from its words: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run as "::"). */
+function addrText(family: 4 | 6, w0: number, w1: number, w2: number, w3: number): string {
+  if (family === 4) return `${w0 >>> 24}.${(w0 >>> 16) & 0xff}.${(w0 >>> 8) & 0xff}.${w0 & 0xff}`;
   const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push(((b[i] as number) << 8) | (b[i + 1] as number));
+  for (const w of [w0, w1, w2, w3]) g.push(w >>> 16, w & 0xffff);
   let bestAt = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -238,8 +238,19 @@ class Conn {
   readonly zeek: ZeekConn;
   readonly addr: [string, string];
   readonly port: [number, number];
-  readonly srcKey: number | string;
-  readonly srcPort: number;
+  /** The first sender's address words and port, then the receiver's (TcpSegment's s0-s3, d0-d3). */
+  readonly a0: number;
+  readonly a1: number;
+  readonly a2: number;
+  readonly a3: number;
+  readonly b0: number;
+  readonly b1: number;
+  readonly b2: number;
+  readonly b3: number;
+  /** ConnTable bookkeeping: bucket chain and least-recently-active list. */
+  bucketNext: Conn | undefined;
+  older: Conn | undefined;
+  newer: Conn | undefined;
   lastFrame: number;
   lastTime: number;
   /** Capture-relative nanoseconds of the first and last frame (exact, for the duration). */
@@ -265,7 +276,7 @@ class Conn {
 
   constructor(
     readonly id: number,
-    readonly key: string,
+    readonly hash: number,
     readonly family: 4 | 6,
     seg: TcpSegment,
     ns: number,
@@ -273,10 +284,19 @@ class Conn {
   ) {
     this.firstNs = ns;
     this.lastNs = ns;
-    this.addr = [addrText(seg.family, seg.srcAddr), addrText(seg.family, seg.dstAddr)];
+    this.addr = [addrText(seg.family, seg.s0, seg.s1, seg.s2, seg.s3), addrText(seg.family, seg.d0, seg.d1, seg.d2, seg.d3)];
     this.port = [seg.srcPort, seg.dstPort];
-    this.srcKey = seg.srcKey;
-    this.srcPort = seg.srcPort;
+    this.a0 = seg.s0;
+    this.a1 = seg.s1;
+    this.a2 = seg.s2;
+    this.a3 = seg.s3;
+    this.b0 = seg.d0;
+    this.b1 = seg.d1;
+    this.b2 = seg.d2;
+    this.b3 = seg.d3;
+    this.bucketNext = undefined;
+    this.older = undefined;
+    this.newer = undefined;
     this.firstFrame = seg.frame;
     this.firstTime = seg.time;
     this.lastFrame = seg.frame;
@@ -289,16 +309,106 @@ class Conn {
   readonly firstTime: number;
 }
 
-/** The canonical key of a 4-tuple: the same for both directions. */
-function tupleKey(seg: TcpSegment): string {
-  if (seg.family === 4) {
-    const a = (seg.srcKey as number) * 65536 + seg.srcPort;
-    const b = (seg.dstKey as number) * 65536 + seg.dstPort;
-    return a <= b ? `${a},${b}` : `${b},${a}`;
+/** A 32-bit mix of one endpoint (address words and port). */
+function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
+  let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ w1 ^ (h >>> 13), 0xc2b2ae35);
+  h = Math.imul(h ^ w2 ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ w3 ^ (h >>> 13), 0xc2b2ae35);
+  h = Math.imul(h ^ port ^ (h >>> 16), 0x27d4eb2f);
+  return h ^ (h >>> 15);
+}
+
+/** The hash of a 4-tuple, the same for both directions (a sum), kept small enough to be a Smi. */
+function tupleHash(seg: TcpSegment): number {
+  return (endpointHash(seg.s0, seg.s1, seg.s2, seg.s3, seg.srcPort) + endpointHash(seg.d0, seg.d1, seg.d2, seg.d3, seg.dstPort)) & 0x3fffffff;
+}
+
+/** Direction of `seg` in `c`: 0 from the first sender, 1 towards it, -1 another 4-tuple. */
+function direction(c: Conn, seg: TcpSegment): -1 | 0 | 1 {
+  if (c.family !== seg.family) return -1;
+  if (
+    seg.srcPort === c.port[0] && seg.dstPort === c.port[1] &&
+    seg.s0 === c.a0 && seg.d0 === c.b0 && seg.s1 === c.a1 && seg.s2 === c.a2 && seg.s3 === c.a3 && seg.d1 === c.b1 && seg.d2 === c.b2 && seg.d3 === c.b3
+  ) return 0;
+  if (
+    seg.srcPort === c.port[1] && seg.dstPort === c.port[0] &&
+    seg.s0 === c.b0 && seg.d0 === c.a0 && seg.s1 === c.b1 && seg.s2 === c.b2 && seg.s3 === c.b3 && seg.d1 === c.a1 && seg.d2 === c.a2 && seg.d3 === c.a3
+  ) return 1;
+  return -1;
+}
+
+/**
+ * The tracked connections: a hash map from tuple hash to a chain of connections (no strings, no
+ * allocation per lookup), and a doubly linked list from least to most recently active.
+ */
+class ConnTable {
+  private readonly buckets = new Map<number, Conn>();
+  size = 0;
+  oldest: Conn | undefined;
+  newest: Conn | undefined;
+
+  /** Direction of the segment in the connection `find` returned last. */
+  foundDir: 0 | 1 = 0;
+
+  find(hash: number, seg: TcpSegment): Conn | undefined {
+    for (let c = this.buckets.get(hash); c !== undefined; c = c.bucketNext) {
+      const d = direction(c, seg);
+      if (d !== -1) {
+        this.foundDir = d;
+        return c;
+      }
+    }
+    return undefined;
   }
-  const a = `${seg.srcKey as string}.${seg.srcPort}`;
-  const b = `${seg.dstKey as string}.${seg.dstPort}`;
-  return a <= b ? `${a},${b}` : `${b},${a}`;
+
+  add(c: Conn): void {
+    c.bucketNext = this.buckets.get(c.hash);
+    this.buckets.set(c.hash, c);
+    c.older = this.newest;
+    c.newer = undefined;
+    if (this.newest !== undefined) this.newest.newer = c;
+    else this.oldest = c;
+    this.newest = c;
+    this.size++;
+  }
+
+  remove(c: Conn): void {
+    const head = this.buckets.get(c.hash);
+    if (head === c) {
+      if (c.bucketNext === undefined) this.buckets.delete(c.hash);
+      else this.buckets.set(c.hash, c.bucketNext);
+    } else {
+      for (let p = head; p !== undefined; p = p.bucketNext) {
+        if (p.bucketNext === c) {
+          p.bucketNext = c.bucketNext;
+          break;
+        }
+      }
+    }
+    c.bucketNext = undefined;
+    this.unlink(c);
+    this.size--;
+  }
+
+  /** Mark `c` as the most recently active. */
+  touch(c: Conn): void {
+    if (this.newest === c) return;
+    this.unlink(c);
+    c.older = this.newest;
+    if (this.newest !== undefined) this.newest.newer = c;
+    else this.oldest = c;
+    this.newest = c;
+  }
+
+  private unlink(c: Conn): void {
+    if (c.older !== undefined) c.older.newer = c.newer;
+    else if (this.oldest === c) this.oldest = c.newer;
+    if (c.newer !== undefined) c.newer.older = c.older;
+    else if (this.newest === c) this.newest = c.older;
+    c.older = undefined;
+    c.newer = undefined;
+  }
 }
 
 export class ConnTracker {
@@ -315,9 +425,7 @@ export class ConnTracker {
   };
   private readonly decoder: SegmentDecoder;
   private readonly seg = newSegment();
-  /** Tracked connections in least-recently-active-first order. */
-  private readonly table = new Map<string, Conn>();
-  private mru: Conn | undefined;
+  private readonly table = new ConnTable();
   private nextId = 0;
   private baseSec: number | undefined;
   private readonly maxConnections: number;
@@ -365,11 +473,11 @@ export class ConnTracker {
     const ns = (seg.tsSec - this.baseSec) * 1e9 + seg.tsNsec;
     this.now = Math.max(this.now, seg.time);
 
-    const key = tupleKey(seg);
-    let conn = this.table.get(key);
+    const hash = tupleHash(seg);
+    let conn = this.table.find(hash, seg);
+    let dir: 0 | 1 = this.table.foundDir;
     let preset = 0;
     if (conn !== undefined) {
-      const dir = this.dirOf(conn, seg);
       if ((seg.flags & (SYN | ACK)) === SYN) {
         // packet-tcp.c: a SYN whose sequence number is not the base sequence number of its
         // direction starts a new conversation ("port numbers reused").
@@ -384,18 +492,14 @@ export class ConnTracker {
       }
     }
     if (conn === undefined) {
-      conn = new Conn(this.nextId++, key, seg.family, seg, ns, this.keepFrames > 0);
+      conn = new Conn(this.nextId++, hash, seg.family, seg, ns, this.keepFrames > 0);
+      dir = 0;
       this.stats.connections++;
-      this.table.set(key, conn);
+      this.table.add(conn);
       if (this.table.size > this.stats.maxTracked) this.stats.maxTracked = this.table.size;
       if (this.table.size > this.maxConnections) this.evictOldest();
-    } else if (conn !== this.mru) {
-      // Keep the table in least-recently-active order.
-      this.table.delete(key);
-      this.table.set(key, conn);
-    }
-    this.mru = conn;
-    this.frame(conn, seg, ns, preset);
+    } else this.table.touch(conn);
+    this.frame(conn, dir, seg, ns, preset);
     if (++this.sinceSweep >= 4096) {
       this.sinceSweep = 0;
       this.sweep();
@@ -406,18 +510,15 @@ export class ConnTracker {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    const rest = [...this.table.values()].sort((a, b) => a.id - b.id);
+    const rest: Conn[] = [];
+    for (let c = this.table.oldest; c !== undefined; c = c.newer) rest.push(c);
+    rest.sort((a, b) => a.id - b.id);
     for (const c of rest) this.finish(c, true);
     this.flushPending(true);
     this.stats.fragmentsDropped = this.decoder.fragmentsDropped;
   }
 
-  private dirOf(conn: Conn, seg: TcpSegment): 0 | 1 {
-    return seg.srcKey === conn.srcKey && seg.srcPort === conn.srcPort ? 0 : 1;
-  }
-
-  private frame(conn: Conn, seg: TcpSegment, ns: number, preset: number): void {
-    const dir = this.dirOf(conn, seg);
+  private frame(conn: Conn, dir: 0 | 1, seg: TcpSegment, ns: number, preset: number): void {
     const other: 0 | 1 = dir === 0 ? 1 : 0;
     const flags = seg.flags;
     let bits = conn.analysis.analyze(dir, seg, ns, preset);
@@ -484,29 +585,25 @@ export class ConnTracker {
   }
 
   private evictOldest(): void {
-    for (const c of this.table.values()) {
-      if (c === this.mru) continue;
-      c.notes.push('evicted: connection table full (raise maxConnections); later frames of this 4-tuple start a new record');
-      this.stats.evicted++;
-      this.finish(c);
-      return;
-    }
+    const c = this.table.oldest;
+    if (c === undefined || c === this.table.newest) return;
+    c.notes.push('evicted: connection table full (raise maxConnections); later frames of this 4-tuple start a new record');
+    this.stats.evicted++;
+    this.finish(c);
   }
 
   /** Emit closed connections that have been quiet for `closedLinger` seconds. */
   private sweep(): void {
     const cutoff = this.now - this.linger;
     const done: Conn[] = [];
-    for (const c of this.table.values()) {
-      if (c.lastTime >= cutoff) break;
+    for (let c = this.table.oldest; c !== undefined && c.lastTime < cutoff; c = c.newer) {
       if (c.closedAt >= 0) done.push(c);
     }
     for (const c of done) this.finish(c);
   }
 
   private finish(c: Conn, atEnd = false): void {
-    this.table.delete(c.key);
-    if (this.mru === c) this.mru = undefined;
+    this.table.remove(c);
     if (atEnd && c.closedAt < 0) c.notes.push('capture ended before the connection closed');
     const rec = buildRecord(c);
     if (!this.ordered) {
