@@ -261,6 +261,9 @@ class Conn {
   readonly ipBytes = [0, 0];
   readonly counts = zeroCounts();
   readonly ttl: [number, number] = [-1, -1];
+  /** Segments whose checksum could be verified, and those that failed, per direction. */
+  readonly checked = [0, 0];
+  readonly badSums = [0, 0];
   firstSyn: { frame: number; time: number; dir: 0 | 1; options: SynOptions | undefined } | undefined;
   firstSynAck: { frame: number; time: number; dir: 0 | 1; options: SynOptions | undefined } | undefined;
   readonly fin: [{ frame: number; end: number } | undefined, { frame: number; end: number } | undefined] = [undefined, undefined];
@@ -532,6 +535,10 @@ export class ConnTracker {
     conn.payload[dir]! += seg.payloadLength;
     conn.ipBytes[dir]! += seg.ipLength;
     if (conn.ttl[dir] === -1) conn.ttl[dir] = seg.ttl;
+    if (seg.checksumValid !== null) {
+      conn.checked[dir]!++;
+      if (!seg.checksumValid) conn.badSums[dir]!++;
+    }
     if (bits !== 0) {
       for (const k of ANOMALY_KINDS) if ((bits & AnomalyBit[k]) !== 0) conn.counts[k]++;
     }
@@ -759,6 +766,14 @@ function buildRecord(c: Conn): ConnectionRecord {
   }
   const notes = [...c.notes];
   if (c.firstSyn === undefined && c.firstSynAck === undefined) notes.push('midstream: no SYN or SYN-ACK seen (capture started after the handshake?)');
+  for (const d of [clientDir, serverDir]) {
+    const checked = c.checked[d] ?? 0;
+    if (checked >= 3 && c.badSums[d] === checked) {
+      notes.push(
+        `every checksum-verified segment from the ${side(d)} (${checked}) has a wrong TCP checksum: typical of checksum offload on the host that captured; analyse again without checksum verification (synack conns --no-checksums)`,
+      );
+    }
+  }
   if (c.framesDropped > 0) notes.push(`frames beyond the first ${c.frames?.length ?? 0} not kept (${c.framesDropped} more)`);
 
   const finC = c.fin[clientDir];

@@ -253,6 +253,15 @@ describe('odd input', () => {
     assert.equal(b[0]?.state, 'SF');
   });
 
+  test('all of one side\'s checksums wrong: a note points at checksum offload', () => {
+    const segs = session(C, S, 0).map((x) => (x.from === 'c' ? { ...x, badChecksum: true } : x));
+    const [c] = track(segs);
+    assert.equal(c?.anomalies.badChecksum, 5);
+    assert.ok(c?.notes.some((n) => n.includes('checksum offload') && n.includes('client')));
+    const [clean] = track(segs, { verifyChecksums: false });
+    assert.deepEqual([clean?.anomalies.badChecksum, clean?.state, clean?.history], [0, 'SF', 'ShADaFf']);
+  });
+
   test('random and mutated frames never throw', () => {
     const good = decodeCapture(craftPcap(session(C, S, 0))).records;
     fc.assert(
