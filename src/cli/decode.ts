@@ -4,14 +4,16 @@
  * respects stdout backpressure. A damaged file prints every frame before the damage, then one
  * error line naming the byte offset, and exits 2.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaptureError } from '../capture/errors.js';
-import { readCaptureBatches } from '../capture/node.js';
+import { CaptureDecoder } from '../capture/decoder.js';
 import type { CaptureRecord } from '../capture/types.js';
 import { dissect, type Dissection } from '../analyze/dissect.js';
 import { fieldTree, treeLines } from '../analyze/fieldtree.js';
 import { hexdumpLines } from '../analyze/hexdump.js';
-import { summaryLine } from '../analyze/summary.js';
+import { SummaryWriter, summaryLine, type TimeMode } from '../analyze/summary.js';
+import { TextBuffer } from '../analyze/textbuffer.js';
 import { EXIT, LineWriter, usageError } from './output.js';
 import { parseFrameRanges, type FrameRanges } from './ranges.js';
 
@@ -29,7 +31,7 @@ options:
                        delta (since the previous frame shown)
   -h, --help           this text`;
 
-export type TimeMode = 'rel' | 'abs' | 'delta';
+export type { TimeMode };
 
 export async function main(argv: string[]): Promise<number> {
   let values;
@@ -77,6 +79,11 @@ export async function main(argv: string[]): Promise<number> {
   return decodeFile(file, options, new LineWriter());
 }
 
+/** Read size: the decoder gets the file in chunks of this many bytes. */
+const READ_CHUNK = 1 << 20;
+/** Summary bytes are written out whenever this many are waiting. */
+const FLUSH_BYTES = 1 << 16;
+
 export interface DecodeOptions {
   readonly verbose?: boolean;
   readonly hex?: boolean;
@@ -100,8 +107,24 @@ export async function decodeFile(file: string, options: DecodeOptions, out: Line
   let first: number | undefined;
   let previous: number | undefined;
 
+  // The summary alone (the default) is written as bytes by SummaryWriter: plain TCP segments are
+  // formatted straight from the frame, without a dissection object or strings.
+  const summaryOnly = !json && !verbose && !hexdump && port === undefined;
+  const summaries = new SummaryWriter(mode);
+  const text = new TextBuffer(1 << 17);
+
   const show = (r: CaptureRecord): void => {
     if (frames !== undefined && !frames.has(r.frame)) return;
+    if (summaryOnly) {
+      summaries.append(text, r);
+      if (text.length >= FLUSH_BYTES) {
+        // Within a read chunk: written now (files, /dev/null) or queued on the stream, whose
+        // backpressure is awaited after the chunk.
+        void out.write(text.view());
+        text.clear();
+      }
+      return;
+    }
     const d = dissect(r);
     if (port !== undefined && !hasPort(d, port)) return;
     if (json) {
@@ -117,13 +140,30 @@ export async function decodeFile(file: string, options: DecodeOptions, out: Line
     if (verbose || hexdump) out.line('');
   };
 
+  // Records are handled as the push decoder meets them (no batch of record objects kept alive),
+  // from one read buffer used over and over: nothing keeps a record's bytes after show() returns.
+  const decoder = new CaptureDecoder({ onRecord: show });
+  let fd: number | undefined;
   try {
-    for await (const batch of readCaptureBatches(file)) {
-      for (const r of batch) show(r);
+    fd = openSync(file, 'r');
+    const chunk = new Uint8Array(READ_CHUNK);
+    let stopped = false;
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      decoder.push(chunk.subarray(0, n));
+      await out.write(text.view());
+      text.clear();
       await out.flush();
-      if (frames !== undefined && frames.max !== undefined && (batch.at(-1)?.frame ?? 0) >= frames.max) break;
+      if (frames !== undefined && frames.max !== undefined && decoder.frames >= frames.max) {
+        stopped = true;
+        break;
+      }
     }
+    // A file cut inside a record is reported, unless --frames already ended the walk before it.
+    if (!stopped) decoder.end();
   } catch (e) {
+    await out.write(text.view());
     await out.flush();
     if (e instanceof CaptureError) {
       process.stderr.write(`synack: ${file}: ${e.message}\n`);
@@ -134,7 +174,10 @@ export async function decodeFile(file: string, options: DecodeOptions, out: Line
       return EXIT.BAD_INPUT;
     }
     throw e;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+  await out.write(text.view());
   await out.flush();
   return EXIT.OK;
 }

@@ -2,15 +2,21 @@
  * Buffered output for CLI commands: lines are collected and written to stdout in large chunks,
  * respecting backpressure; a closed pipe (`synack decode f | head`) ends the program quietly.
  */
+import { fstatSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { SynackError } from '../errors.js';
 
 const FLUSH_AT = 1 << 16;
 
 export class LineWriter {
-  private parts: string[] = [];
-  private size = 0;
+  // One growing string rather than an array of parts: V8 appends to a rope and flattens it once
+  // when it is written, which is cheaper than join() over two parts per line (bench/decode.ts).
+  private pending = '';
   private closed = false;
+  /** Set when the stream is a file or /dev/null: then chunks go straight to writeSync. */
+  private readonly fd: number | undefined;
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
+    this.fd = blockingFd(stream);
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') {
         this.closed = true;
@@ -22,19 +28,63 @@ export class LineWriter {
   /** Queue one line (a newline is added). Returns a promise only when the caller should wait. */
   line(text: string): Promise<void> | undefined {
     if (this.closed) return undefined;
-    this.parts.push(text, '\n');
-    this.size += text.length + 1;
-    return this.size >= FLUSH_AT ? this.flush() : undefined;
+    this.pending += text + '\n';
+    return this.pending.length >= FLUSH_AT ? this.flush() : undefined;
+  }
+
+  /**
+   * Write bytes of text (whole lines) after what is queued; `bytes` may be reused once this
+   * returns. Returns a promise only when the caller should wait.
+   */
+  write(bytes: Uint8Array): Promise<void> | undefined {
+    if (this.closed || bytes.length === 0) return undefined;
+    if (this.pending !== '') void this.flush();
+    if (this.fd !== undefined) {
+      writeAllSync(this.fd, bytes);
+      return undefined;
+    }
+    const ok = this.stream.write(bytes.slice());
+    return ok ? undefined : new Promise((resolve) => this.stream.once('drain', () => resolve()));
   }
 
   /** Write what is queued; resolves when the stream can take more. */
   flush(): Promise<void> {
-    if (this.parts.length === 0 || this.closed) return Promise.resolve();
-    const chunk = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
+    if (this.pending === '' || this.closed) return Promise.resolve();
+    const chunk = this.pending;
+    this.pending = '';
+    if (this.fd !== undefined) {
+      writeAllSync(this.fd, chunk);
+      return Promise.resolve();
+    }
     const ok = this.stream.write(chunk);
     return ok ? Promise.resolve() : new Promise((resolve) => this.stream.once('drain', () => resolve()));
+  }
+}
+
+/** writeSync until every byte is out (a file or device may take less than asked). */
+function writeAllSync(fd: number, data: string | Uint8Array): void {
+  let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  for (;;) {
+    const n = writeSync(fd, bytes);
+    if (n >= bytes.length) return;
+    bytes = bytes.subarray(n);
+  }
+}
+
+/**
+ * The descriptor of a stream that Node itself writes with blocking writeSync calls: process.stdout
+ * when it is a regular file or a character device other than a terminal (/dev/null). Writing the
+ * string there directly skips the stream's conversion of each chunk to a Buffer, which costs as
+ * much as formatting the lines (bench/decode.ts). Pipes, sockets and terminals keep the stream.
+ */
+function blockingFd(stream: NodeJS.WritableStream): number | undefined {
+  const fd = (stream as { fd?: unknown }).fd;
+  if (typeof fd !== 'number') return undefined;
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() || (st.isCharacterDevice() && !isatty(fd)) ? fd : undefined;
+  } catch {
+    return undefined;
   }
 }
 
