@@ -139,7 +139,20 @@ async function check(file: string, expect: Expectation, tsharkFrames: readonly T
   return c;
 }
 
+const CONNS_FIXTURES = fileURLToPath(new URL('../fixtures/conns/', import.meta.url));
+
 describe('committed kernel fixtures', () => {
+  test('loss-client.pcap: SF, ten retransmissions of all kinds give two T, as tshark flags them', { skip: tsharkAvailable() ? false : 'tshark is not installed' }, async () => {
+    const file = join(CONNS_FIXTURES, 'loss-client.pcap');
+    const c = await check(file, { state: 'SF', story: '192 KiB up with 8 % loss at the server, captured at the client' }, await readTsharkFields(file));
+    assert.equal(c.history, 'ShADaTFTf');
+    assert.deepEqual([c.anomalies.retransmission, c.anomalies.fastRetransmission, c.anomalies.outOfOrder], [5, 4, 1]);
+    // Frame 206 is the client's own retransmission; Wireshark calls it out-of-order because it came
+    // within the initial RTT of the highest segment. Where the capture was taken is not known from
+    // these bytes (veth, TTL 64 both ways), so the verdict is only suspected.
+    assert.equal(c.suspected.outOfOrder, 1);
+  });
+
   test('ipv4-transfer.pcap: SF, ShADaFf, graceful close by the client', async () => {
     const file = join(FIXTURES, 'ipv4-transfer.pcap');
     const frames = readTsharkReference(join(FIXTURES, 'ipv4-transfer.tshark.tsv'));
