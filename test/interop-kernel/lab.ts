@@ -1,0 +1,489 @@
+/**
+ * The interop lab: synack on a TUN device, the Linux kernel's TCP on the other side of it.
+ *
+ *   const lab = await TunLab.create({ mtu: 1500 });
+ *   // synack (this process)       TUN device sk0 in namespace sk-ik-<pid>-<hex>       kernel agent
+ *   // 10.91.0.2, fd91::2   <->   kernel side 10.91.0.1/24, fd91::1/64   <->   net sockets in the ns
+ *   const k = await lab.agent();          // the kernel endpoint (kernel-agent.ts) inside the ns
+ *   const sock = lab.net.connect({ host: lab.kernel(4), port: 5001 });
+ *   ...
+ *   await lab.destroy();                  // agent killed, device and namespace gone, capture flushed
+ *
+ * The TUN device is created by this process and moved into the namespace (the fd keeps working),
+ * so the kernel endpoint and everything it sends live there, and nothing touches the host's own
+ * network. Every packet crossing the device is recorded (PcapTap, LINKTYPE_RAW) to a pcap file
+ * that `checkCapture()` hands to tshark.
+ *
+ * Invariant: after destroy() the agent process, the device and the namespace are gone, whatever
+ * state the test left them in; every wait here is bounded. Namespaces named `sk-ik-<pid>-*` whose
+ * creator is dead are swept on the next create.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TunDevice, tunUnavailableReason } from '../../src/link/tun.js';
+import { CaptureRecorder, PcapTap } from '../../src/link/tap.js';
+import { RealtimeScheduler } from '../../src/link/scheduler.js';
+import type { Link } from '../../src/link/link.js';
+import type { StackDriver } from '../../src/stack/driver.js';
+import { NodeNet, createNodeStack, runRealtime, type NodeSocket } from '../../src/stack/node.js';
+import type { Stack } from '../../src/stack/stack.js';
+import type { TcpConfig } from '../../src/tcp/config.js';
+import { findTool, run, type RunResult } from '../kernel/netns.js';
+import { tsharkFramesMatching } from '../interop/tshark.js';
+import type { AgentCommand, AgentEvent, Digest } from './kernel-agent.js';
+
+export type { Digest } from './kernel-agent.js';
+export type Family = 4 | 6;
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const AGENT = fileURLToPath(new URL('./kernel-agent.ts', import.meta.url));
+
+/** Addresses (RFC 1918 / RFC 4193 ranges nobody else here uses). */
+export const LAB_ADDRESSES = {
+  kernel4: '10.91.0.1',
+  synack4: '10.91.0.2',
+  kernel6: 'fd91::1',
+  synack6: 'fd91::2',
+} as const;
+export const DEVICE = 'sk0';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function tool(name: 'ip' | 'ss' | 'nft' | 'tshark'): string {
+  const p = findTool(name);
+  if (p === null) throw new Error(`${name} not found`);
+  return p;
+}
+
+let probe: Promise<string | null> | undefined;
+
+/** Why the lab cannot run here (for `describe(..., { skip })`), or null. */
+export function labSkipReason(): Promise<string | null> {
+  probe ??= (async () => {
+    if (process.platform !== 'linux') return `needs Linux, this is ${process.platform}`;
+    const why = tunUnavailableReason();
+    if (why !== undefined) return why;
+    const missing = (['ip', 'ss', 'nft', 'tshark'] as const).filter((t) => findTool(t) === null);
+    if (missing.length > 0) return `needs ${missing.join(', ')} (apt-get install iproute2 nftables tshark)`;
+    const name = `sk-ik-${process.pid}-${randomBytes(3).toString('hex')}`;
+    try {
+      await run([tool('ip'), 'netns', 'add', name], { timeoutMs: 5000 });
+    } catch (e) {
+      return `cannot create network namespaces: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    await run([tool('ip'), 'netns', 'del', name], { timeoutMs: 5000, allowFailure: true });
+    return null;
+  })();
+  return probe;
+}
+
+/** Removes `sk-ik-<pid>-*` namespaces left by a process that is gone. */
+async function sweepStale(): Promise<void> {
+  const r = await run([tool('ip'), 'netns', 'list'], { timeoutMs: 5000, allowFailure: true });
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(sk-ik-(\d+)-[0-9a-f]+)\b/.exec(line.trim());
+    if (m?.[1] === undefined || m[2] === undefined) continue;
+    let alive = true;
+    try {
+      process.kill(Number(m[2]), 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) await run([tool('ip'), 'netns', 'del', m[1]], { timeoutMs: 5000, allowFailure: true });
+  }
+}
+
+/** Chunks gathered in memory and written to the file in large pieces (a pcap of 100 MB is ~80k records). */
+class FileSink {
+  private readonly fd: number;
+  private parts: Uint8Array[] = [];
+  private size = 0;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+  write = (chunk: Uint8Array): void => {
+    this.parts.push(chunk.slice());
+    this.size += chunk.length;
+    if (this.size >= 1 << 22) this.flush();
+  };
+  flush(): void {
+    for (const p of this.parts) writeSync(this.fd, p);
+    this.parts = [];
+    this.size = 0;
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kernel agent
+
+/** The agent process in the namespace; events are kept in order, waits are bounded. */
+export class KernelAgent {
+  readonly events: AgentEvent[] = [];
+  stderr = '';
+  exited = false;
+  private partial = '';
+  private waiters = new Set<() => boolean>();
+  private readonly exitPromise: Promise<void>;
+
+  constructor(private readonly child: ChildProcess) {
+    child.stdout?.setEncoding('utf8').on('data', (s: string) => {
+      const parts = (this.partial + s).split('\n');
+      this.partial = parts.pop() ?? '';
+      for (const line of parts) {
+        try {
+          this.events.push(JSON.parse(line) as AgentEvent);
+        } catch {
+          this.stderr += `non-JSON line: ${line}\n`;
+        }
+      }
+      this.poke();
+    });
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+      if (this.stderr.length < 100_000) this.stderr += s;
+    });
+    child.stdin?.on('error', () => undefined);
+    this.exitPromise = new Promise((resolve) => {
+      child.on('close', () => {
+        this.exited = true;
+        this.poke();
+        resolve();
+      });
+    });
+  }
+
+  command(cmd: AgentCommand): void {
+    this.child.stdin?.write(`${JSON.stringify(cmd)}\n`);
+  }
+
+  private poke(): void {
+    for (const w of [...this.waiters]) if (w()) this.waiters.delete(w);
+  }
+
+  /** The first event (from the start) that `pick` accepts; rejects on timeout or exit. */
+  waitFor<T>(pick: (e: AgentEvent) => T | undefined, what: string, ms = 10_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`kernel agent: no ${what} within ${ms} ms; events: ${this.tail()}`));
+      }, ms);
+      const check = (): boolean => {
+        for (const e of this.events) {
+          const v = pick(e);
+          if (v !== undefined) {
+            clearTimeout(timer);
+            resolve(v);
+            return true;
+          }
+        }
+        if (this.exited) {
+          clearTimeout(timer);
+          reject(new Error(`kernel agent exited before ${what}; events: ${this.tail()}`));
+          return true;
+        }
+        return false;
+      };
+      if (!check()) this.waiters.add(check);
+    });
+  }
+
+  /** Shorthand: the first event of `type` for connection `id`. */
+  event<K extends AgentEvent['event']>(type: K, id: string, ms = 10_000): Promise<Extract<AgentEvent, { event: K }>> {
+    return this.waitFor((e) => (e.event === type && 'id' in e && e.id === id ? (e as Extract<AgentEvent, { event: K }>) : undefined), `'${type}' for ${id}`, ms);
+  }
+
+  /** Events of `type` for `id` seen so far. */
+  seen(type: AgentEvent['event'], id: string): boolean {
+    return this.events.some((e) => e.event === type && 'id' in e && e.id === id);
+  }
+
+  private tail(): string {
+    return `${JSON.stringify(this.events.slice(-8))}${this.stderr !== '' ? `; stderr: ${this.stderr.slice(-500)}` : ''}`;
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    this.child.stdin?.end();
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    await this.exitPromise;
+    clearTimeout(t);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lab
+
+export interface LabOptions {
+  /** Device MTU (default 1500). */
+  readonly mtu?: number;
+  /** Engine settings for synack's connections. */
+  readonly tcp?: Partial<TcpConfig>;
+  /** Record the link to a pcap file (default true). */
+  readonly capture?: boolean;
+  /** Watchdog for the kernel agent, ms (default 120 s). */
+  readonly agentMaxMs?: number;
+}
+
+export interface SsInfo {
+  readonly line: string;
+  readonly wscale: readonly [number, number] | undefined;
+  readonly sack: boolean;
+  readonly ts: boolean;
+  readonly mss: number | undefined;
+  readonly rcvmss: number | undefined;
+}
+
+export class TunLab {
+  readonly stack: Stack;
+  readonly net: NodeNet;
+  readonly pcapFile: string | undefined;
+  private agentProc: KernelAgent | undefined;
+  private destroyed = false;
+
+  private constructor(
+    readonly ns: string,
+    readonly dev: TunDevice,
+    readonly scheduler: RealtimeScheduler,
+    private readonly driver: StackDriver,
+    stack: Stack,
+    private readonly dir: string,
+    private readonly sink: FileSink | undefined,
+  ) {
+    this.stack = stack;
+    this.net = new NodeNet(stack);
+    this.pcapFile = sink?.path;
+  }
+
+  static async create(o: LabOptions = {}): Promise<TunLab> {
+    await sweepStale();
+    const ns = `sk-ik-${process.pid}-${randomBytes(3).toString('hex')}`;
+    await run([tool('ip'), 'netns', 'add', ns], { timeoutMs: 5000 });
+    let dev: TunDevice | undefined;
+    const dir = mkdtempSync(join(tmpdir(), 'synack-interop-'));
+    try {
+      await run([tool('ip'), '-n', ns, 'link', 'set', 'lo', 'up'], { timeoutMs: 5000 });
+      const mtu = o.mtu ?? 1500;
+      dev = await TunDevice.open({
+        name: DEVICE,
+        netns: ns,
+        mtu,
+        address: [`${LAB_ADDRESSES.kernel4}/24`, `${LAB_ADDRESSES.kernel6}/64`],
+        txQueueLength: 10_000,
+      });
+      const scheduler = new RealtimeScheduler();
+      const clock = (): number => scheduler.now();
+      const stack = createNodeStack({
+        name: 'synack',
+        interfaces: [{ addresses: [LAB_ADDRESSES.synack4, LAB_ADDRESSES.synack6], mtu }],
+        clock,
+        ...(o.tcp !== undefined ? { tcp: o.tcp } : {}),
+      });
+      let link: Link = dev;
+      let sink: FileSink | undefined;
+      if (o.capture ?? true) {
+        sink = new FileSink(join(dir, 'tun.pcap'));
+        link = new PcapTap(dev, new CaptureRecorder({ sink: sink.write, epochSeconds: Math.floor(Date.now() / 1000) }), clock);
+      }
+      const driver = runRealtime(stack, [link], scheduler);
+      const lab = new TunLab(ns, dev, scheduler, driver, stack, dir, sink);
+      return lab;
+    } catch (e) {
+      dev?.close();
+      await run([tool('ip'), 'netns', 'del', ns], { timeoutMs: 5000, allowFailure: true });
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  kernel(family: Family): string {
+    return family === 4 ? LAB_ADDRESSES.kernel4 : LAB_ADDRESSES.kernel6;
+  }
+
+  synack(family: Family): string {
+    return family === 4 ? LAB_ADDRESSES.synack4 : LAB_ADDRESSES.synack6;
+  }
+
+  /** The kernel endpoint process (started on first use; 'ready' awaited). */
+  async agent(maxMs = 120_000): Promise<KernelAgent> {
+    if (this.agentProc !== undefined) return this.agentProc;
+    const child = spawn(tool('ip'), ['netns', 'exec', this.ns, process.execPath, '--import', 'tsx', AGENT, '--max-ms', String(maxMs)], {
+      cwd: REPO,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const a = new KernelAgent(child);
+    this.agentProc = a;
+    await a.waitFor((e) => (e.event === 'ready' ? true : undefined), 'ready', 15_000);
+    return a;
+  }
+
+  /** Run a command inside the namespace. */
+  exec(argv: readonly string[], opts: { input?: string; allowFailure?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+    return run([tool('ip'), 'netns', 'exec', this.ns, ...argv], { timeoutMs: opts.timeoutMs ?? 10_000, ...opts });
+  }
+
+  /** The kernel's view of its TCP socket with `port` at either end (`ss -tin`), or undefined. */
+  async ss(port: number): Promise<SsInfo | undefined> {
+    const r = await this.exec([tool('ss'), '-tinH', 'state', 'established']);
+    const lines = r.stdout.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const head = lines[i] ?? '';
+      const cols = head.trim().split(/\s+/);
+      if (!cols.slice(2, 4).some((c) => c.endsWith(`:${port}`))) continue;
+      // The info line follows the socket line (indented).
+      const info = lines[i + 1] ?? '';
+      const ws = /\bwscale:(\d+),(\d+)/.exec(info);
+      const mss = /\bmss:(\d+)/.exec(info);
+      const rcvmss = /\brcvmss:(\d+)/.exec(info);
+      return {
+        line: `${head.trim()} | ${info.trim()}`,
+        wscale: ws !== null ? [Number(ws[1]), Number(ws[2])] : undefined,
+        sack: /\bsack\b/.test(info),
+        ts: /\bts\b/.test(info),
+        mss: mss !== null ? Number(mss[1]) : undefined,
+        rcvmss: rcvmss !== null ? Number(rcvmss[1]) : undefined,
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * Random loss of `percent`% of TCP segments in one direction, with nftables in the namespace:
+   * 'to-kernel' drops in prerouting (packets synack wrote to the device), 'to-synack' in output
+   * (packets the kernel sends to the device). SYNs are exempt so setup is not delayed by the 1 s
+   * initial RTO; data, ACKs, FINs and RSTs may all be dropped. Returns the counters.
+   */
+  async addLoss(direction: 'to-kernel' | 'to-synack', percent: number): Promise<() => Promise<{ seen: number; dropped: number }>> {
+    if (!Number.isInteger(percent) || percent < 1 || percent > 99) throw new RangeError(`loss percent ${percent}`);
+    const table = direction === 'to-kernel' ? 'sk_loss_in' : 'sk_loss_out';
+    const hook = direction === 'to-kernel' ? 'type filter hook prerouting priority raw; policy accept;\n    iifname "sk0"' : 'type filter hook output priority raw; policy accept;\n    oifname "sk0"';
+    const [chainHead, match] = hook.split('\n') as [string, string];
+    const ruleset = `table inet ${table} {
+  counter seen { }
+  counter dropped { }
+  chain c {
+    ${chainHead}
+    ${match.trim()} tcp flags & syn == syn accept
+    ${match.trim()} meta l4proto tcp counter name "seen"
+    ${match.trim()} meta l4proto tcp numgen random mod 100 < ${percent} counter name "dropped" drop
+  }
+}
+`;
+    await this.exec([tool('nft'), '-f', '-'], { input: ruleset });
+    return async () => {
+      const r = await this.exec([tool('nft'), '-j', 'list', 'counters', 'table', 'inet', table]);
+      const doc = JSON.parse(r.stdout) as { nftables?: { counter?: { name?: string; packets?: number } }[] };
+      const get = (name: string): number => doc.nftables?.find((x) => x.counter?.name === name)?.counter?.packets ?? Number.NaN;
+      return { seen: get('seen'), dropped: get('dropped') };
+    };
+  }
+
+  /**
+   * Flush the capture and ask tshark (checksums verified) for frames that are malformed, carry a
+   * bad checksum, or raise an expert item of severity error. Returns the number of frames and the
+   * offending frame numbers (expected: none).
+   */
+  async checkCapture(): Promise<{ frames: number; bad: number[] }> {
+    if (this.sink === undefined) throw new Error('the lab was created without a capture');
+    this.sink.flush();
+    const bad = await tsharkFramesMatching(
+      this.sink.path,
+      '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || icmpv6.checksum.status == "Bad"',
+    );
+    const all = await tsharkFramesMatching(this.sink.path, 'frame');
+    return { frames: all.length, bad };
+  }
+
+  /** Everything removed, in an order that never hangs: agent, driver, device, namespace, files. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await this.agentProc?.stop().catch(() => undefined);
+    this.driver.close();
+    this.dev.close();
+    this.sink?.close();
+    await run([tool('ip'), 'netns', 'del', this.ns], { timeoutMs: 5000, allowFailure: true });
+    if (process.env['SYNACK_KEEP_CAPTURES']) process.stderr.write(`# SYNACK_KEEP_CAPTURES: ${this.dir}\n`);
+    else rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Run `fn` in a fresh lab that is always destroyed. */
+export async function withLab<T>(o: LabOptions, fn: (lab: TunLab) => Promise<T>): Promise<T> {
+  const lab = await TunLab.create(o);
+  try {
+    return await fn(lab);
+  } finally {
+    await lab.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// synack-side helpers
+
+/** Write `bytes` random bytes to `sock` honouring backpressure; resolves with their digest once all are written. */
+export function sendRandom(sock: NodeSocket, bytes: number): Promise<Digest> {
+  const hash = createHash('sha256');
+  return new Promise((resolve, reject) => {
+    let left = bytes;
+    const onError = (e: Error): void => reject(e);
+    sock.once('error', onError);
+    const pump = (): void => {
+      while (left > 0) {
+        const n = Math.min(64 * 1024, left);
+        const buf = randomFillSync(Buffer.allocUnsafe(n));
+        hash.update(buf);
+        left -= n;
+        const last = left === 0;
+        const ok = sock.write(buf, last ? (err) => {
+          sock.off('error', onError);
+          if (err) reject(err);
+          else resolve({ bytes, sha256: hash.digest('hex') });
+        } : undefined);
+        if (!ok && !last) {
+          sock.once('drain', pump);
+          return;
+        }
+      }
+      if (bytes === 0) {
+        sock.off('error', onError);
+        resolve({ bytes: 0, sha256: hash.digest('hex') });
+      }
+    };
+    pump();
+  });
+}
+
+/** Everything `sock` receives up to the peer's FIN, hashed; rejects on a socket error. */
+export function receiveAll(sock: NodeSocket): Promise<Digest> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  return new Promise((resolve, reject) => {
+    sock.on('data', (d: Buffer | Uint8Array) => {
+      bytes += d.length;
+      hash.update(d);
+    });
+    sock.once('end', () => resolve({ bytes, sha256: hash.digest('hex') }));
+    sock.once('error', reject);
+  });
+}
+
+/** SHA-256 of nothing: what an empty stream hashes to. */
+export const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+/** Resolves `p`, or rejects after `ms` saying `what` (tests must not hang). */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+export { sleep };
