@@ -1,0 +1,240 @@
+/**
+ * RFC 9293 requirements that live in the IP layer and the stack (3.9.1.1 OPEN, 3.9.2 the
+ * lower-level interface, 3.9.2.3 address validation), driven through src/stack by hand with crafted
+ * packets (test/stack/packets.ts): what goes in, what must come out.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatAddress } from '../../src/stack/address.js';
+import { createNodeStack } from '../../src/stack/node.js';
+import { TcpState } from '../../src/tcp/state.js';
+import { emitIpv4, emitIpv6, emitTcp, Ipv4Packet, Ipv6Packet, tcpBufferLength, type TcpRepr } from '../../src/wire/index.js';
+import { ACK, addr, decode, FIN, handshake, Host, PSH, RST, SYN, tcpPacket, tcpRepr } from '../stack/packets.js';
+
+const A = '10.0.0.1';
+const B = '10.0.0.2';
+const MSS = { kind: 2, name: 'mss', mss: 1460 } as const;
+
+/** B's interface addresses in the multihomed tests. */
+const MULTI = { interfaces: [{ addresses: ['10.0.0.2', '10.0.0.3', 'fd00::2'] }, { name: 'lan', addresses: ['192.168.1.2', 'fd01::2'] }] };
+
+describe('OPEN (3.9.1.1)', () => {
+  test('a passive OPEN on a port an existing connection uses leaves that connection alone (MUST-41)', () => {
+    const h = new Host();
+    const e = h.stack.openConnection({ remoteAddress: addr(A), remotePort: 80, localPort: 5000 });
+    const [syn] = h.out();
+    assert.equal(syn?.tcp?.flags, SYN);
+    const iss = syn?.tcp?.seq ?? 0;
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 80, dstPort: 5000, seq: 700, ack: iss + 1, flags: SYN | ACK, options: [MSS] }));
+    h.out();
+    assert.equal(e.conn.state, TcpState.Established);
+    const l = h.stack.listen({ port: 5000 });
+    // A second passive OPEN on the same port fails and changes nothing either.
+    assert.throws(() => h.stack.listen({ port: 5000 }), { code: 'EADDRINUSE' });
+    // The connection's segments still reach the connection, not the listener.
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 80, dstPort: 5000, seq: 701, ack: iss + 1, flags: ACK | PSH, payload: 'still mine' }));
+    const out = h.out(100);
+    assert.deepEqual(out.map((d) => [d.tcp?.flags, d.tcp?.ack]), [[ACK, 711]]);
+    assert.equal(new TextDecoder().decode(e.conn.read()), 'still mine');
+    assert.equal(e.conn.state, TcpState.Established);
+    assert.equal(l.pending, 0);
+  });
+
+  test('LISTEN works on the local port of a connection in SYN-SENT or SYN-RECEIVED, and all of them go on (MUST-42)', () => {
+    const h = new Host();
+    // SYN-SENT from port 5000, then a listener on 5000.
+    const sent = h.stack.openConnection({ remoteAddress: addr(A), remotePort: 80, localPort: 5000 });
+    const iss1 = h.out()[0]?.tcp?.seq ?? 0;
+    assert.equal(sent.conn.state, TcpState.SynSent);
+    const l = h.stack.listen({ port: 5000 });
+    // SYN-RECEIVED (a simultaneous open) from port 5001, then a listener on 5001.
+    const rcvd = h.stack.openConnection({ remoteAddress: addr(A), remotePort: 81, localPort: 5001 });
+    const iss2 = h.out()[0]?.tcp?.seq ?? 0;
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 81, dstPort: 5001, seq: 900, flags: SYN, options: [MSS] }));
+    assert.equal(h.out()[0]?.tcp?.flags, SYN | ACK);
+    assert.equal(rcvd.conn.state, TcpState.SynReceived);
+    const l2 = h.stack.listen({ port: 5001 });
+    // Another host connects to both listeners.
+    for (const port of [5000, 5001]) {
+      h.in(tcpPacket({ src: '10.0.0.9', dst: B, srcPort: 4000, dstPort: port, seq: 1, flags: SYN, options: [MSS] }));
+      const [r] = h.out();
+      assert.deepEqual([r?.tcp?.flags, r?.tcp?.ack, r?.dst], [SYN | ACK, 2, addr('10.0.0.9')]);
+    }
+    assert.deepEqual([l.pending, l2.pending], [1, 1]);
+    // The earlier connections complete their opens.
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 80, dstPort: 5000, seq: 300, ack: iss1 + 1, flags: SYN | ACK, options: [MSS] }));
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 81, dstPort: 5001, seq: 900, ack: iss2 + 1, flags: SYN | ACK, options: [MSS] }));
+    h.out();
+    assert.equal(sent.conn.state, TcpState.Established);
+    assert.equal(rcvd.conn.state, TcpState.Established);
+  });
+
+  test('an active OPEN may name its local address and a passive OPEN may be bound to one (MUST-43)', () => {
+    const h = new Host(MULTI);
+    h.stack.openConnection({ remoteAddress: addr(A), remotePort: 80, localAddress: addr('10.0.0.3') });
+    const [syn] = h.out();
+    assert.equal(syn?.tcp?.flags, SYN);
+    assert.equal(syn?.src, addr('10.0.0.3'));
+    h.stack.listen({ port: 81, address: addr('10.0.0.3') });
+    h.in(tcpPacket({ src: A, dst: '10.0.0.2', srcPort: 4000, dstPort: 81, seq: 1, flags: SYN }));
+    h.in(tcpPacket({ src: A, dst: '10.0.0.3', srcPort: 4001, dstPort: 81, seq: 1, flags: SYN }));
+    const out = h.out();
+    assert.deepEqual(out.map((d) => [d.src, d.tcp?.flags]), [
+      [addr('10.0.0.2'), RST | ACK], // nobody listens on 10.0.0.2:81
+      [addr('10.0.0.3'), SYN | ACK],
+    ]);
+    // A local address the host does not have is refused.
+    assert.throws(() => h.stack.openConnection({ remoteAddress: addr(A), remotePort: 80, localAddress: addr('10.0.0.99') }), { code: 'EADDRNOTAVAIL' });
+  });
+
+  test('without a local address the IP layer picks one of its own of the right family before the first SYN (MUST-44)', () => {
+    const h = new Host(MULTI);
+    const v6 = h.stack.openConnection({ remoteAddress: addr('fd00::1'), remotePort: 80 });
+    const v4 = h.stack.openConnection({ remoteAddress: addr(A), remotePort: 80 });
+    // Chosen at OPEN, before anything was sent.
+    assert.deepEqual([v6.localAddress, v4.localAddress], [addr('fd00::2'), addr('10.0.0.2')]);
+    const out = h.out();
+    assert.deepEqual(out.map((d) => [d.version, d.src, d.tcp?.flags]), [
+      [6, addr('fd00::2'), SYN],
+      [4, addr('10.0.0.2'), SYN],
+    ]);
+  });
+
+  test('every segment of a connection leaves from the local address its first segment used (MUST-45)', () => {
+    const h = new Host(MULTI);
+    h.stack.createServer((s) => {
+      s.on('data', (d) => s.end(d));
+    }).listen(80);
+    // The SYN is addressed to B's address on its second interface, and arrives there.
+    const lan = (spec: Parameters<typeof tcpPacket>[0]): void => h.stack.receive(h.now, tcpPacket(spec), 1);
+    const peer = { src: '192.168.1.1', dst: '192.168.1.2', srcPort: 4000, dstPort: 80 };
+    lan({ ...peer, seq: 100, flags: SYN, options: [MSS] });
+    const synAck = decode(h.stack.poll(0)[0]?.packet ?? new Uint8Array()).tcp;
+    assert.equal(synAck?.flags, SYN | ACK);
+    const ack = ((synAck?.seq ?? 0) + 1) >>> 0;
+    lan({ ...peer, seq: 101, ack, flags: ACK });
+    lan({ ...peer, seq: 101, ack, flags: ACK | PSH, payload: 'echo' });
+    const sent = h.stack.poll(50);
+    const all = sent.map((o) => ({ iface: o.iface, ...decode(o.packet) }));
+    assert.ok(all.some((d) => (d.tcp?.flags ?? 0) & FIN), 'the echo and the FIN were sent');
+    for (const d of all) assert.deepEqual([d.iface, d.src], [1, addr('192.168.1.2')]);
+    // The same for an active open, over IPv6: the SYN's source stays the connection's source.
+    const e = h.stack.openConnection({ remoteAddress: addr('fd01::1'), remotePort: 80 });
+    const [syn] = h.out(60);
+    assert.deepEqual(syn?.src, e.localAddress);
+    h.in(tcpPacket({ src: 'fd01::1', dst: formatAddress(e.localAddress), srcPort: 80, dstPort: e.localPort, seq: 5, ack: (syn?.tcp?.seq ?? 0) + 1, flags: SYN | ACK, options: [MSS] }));
+    e.conn.send(new TextEncoder().encode('x'));
+    e.conn.close();
+    e.kick();
+    const rest = h.out(70);
+    assert.ok(rest.length >= 2);
+    for (const d of rest) assert.deepEqual(d.src, e.localAddress);
+  });
+});
+
+describe('the IP layer below TCP (3.9.2)', () => {
+  test('the TTL and hop limit of TCP packets are configurable (MUST-49)', () => {
+    const h = new Host({ ttl: 17 });
+    h.stack.createServer().listen(80);
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    h.in(tcpPacket({ src: 'fd00::1', dst: 'fd00::2', srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 4000, dstPort: 9, seq: 1, flags: SYN })); // closed port: RST
+    const [v4, v6, rst] = h.raw();
+    assert.equal(new Ipv4Packet(v4 ?? new Uint8Array()).ttl, 17);
+    assert.equal(new Ipv6Packet(v6 ?? new Uint8Array()).hopLimit, 17);
+    assert.equal(new Ipv4Packet(rst ?? new Uint8Array()).ttl, 17);
+    assert.throws(() => new Host({ ttl: 0 }), { code: 'ERR_SYNACK_BAD_ARGUMENT' });
+  });
+
+  test('IP options and IPv6 extension options TCP does not understand are ignored: the SYN is answered (MUST-50)', () => {
+    const h = new Host();
+    h.stack.createServer().listen(80);
+    const seg: TcpRepr = tcpRepr({ src: A, dst: B, srcPort: 4000, dstPort: 80, seq: 1, flags: SYN, options: [MSS] });
+    const len = tcpBufferLength(seg);
+    // IPv4: Record Route (7, length 7, pointer 4, one empty slot), NOP, then an unassigned option 0x9e of length 4.
+    const options = Uint8Array.of(7, 7, 4, 0, 0, 0, 0, 1, 0x9e, 4, 0xab, 0xcd);
+    const v4 = new Uint8Array(20 + options.length + len);
+    emitIpv4({ src: addr(A) as number, dst: addr(B) as number, protocol: 6, ttl: 64, dscp: 0, ecn: 0, identification: 1, dontFragment: true, moreFragments: false, fragmentOffset: 0, options, payloadLength: len }, v4);
+    emitTcp(seg, v4.subarray(20 + options.length), { src: addr(A) as number, dst: addr(B) as number });
+    // IPv6: a destination options header (60) with an unknown option of type 0x1e (action 00: skip it).
+    const dstopts = Uint8Array.of(6, 0, 0x1e, 4, 1, 2, 3, 4);
+    const v6 = new Uint8Array(40 + dstopts.length + len);
+    const s6 = addr('fd00::1') as Uint8Array;
+    const d6 = addr('fd00::2') as Uint8Array;
+    emitIpv6({ src: s6, dst: d6, nextHeader: 60, hopLimit: 64, trafficClass: 0, flowLabel: 0, payloadLength: dstopts.length + len }, v6);
+    v6.set(dstopts, 40);
+    emitTcp(seg, v6.subarray(40 + dstopts.length), { src: s6, dst: d6 });
+    h.in([v4, v6]);
+    const out = h.raw();
+    assert.equal(out.length, 2);
+    for (const p of out) assert.equal(decode(p).tcp?.flags, SYN | ACK);
+    // The answer carries no IP options of its own (Record Route and Timestamp are not supported: MAY-10, MAY-11).
+    assert.equal(new Ipv4Packet(out[0] ?? new Uint8Array()).headerLength, 20);
+  });
+
+  test('every TCP segment the stack sends has a valid checksum over IPv4 and IPv6 (MUST-2)', () => {
+    for (const [src, dst] of [[A, B], ['fd00::1', 'fd00::2']] as const) {
+      const h = new Host();
+      h.stack.createServer((s) => s.on('data', (d) => s.end(d))).listen(80);
+      const c = handshake(h, { src, dst });
+      h.in(tcpPacket({ src, dst, srcPort: c.srcPort, dstPort: 80, seq: c.seq, ack: c.ack, flags: ACK | PSH, payload: new Uint8Array(3001).fill(7) }));
+      const out = h.raw(100);
+      assert.ok(out.length >= 3);
+      for (const p of out) decode(p); // parses with the pseudo-header and fails on a wrong checksum
+    }
+  });
+});
+
+describe('address validation (3.9.2.3)', () => {
+  test('a SYN to a broadcast or multicast address is silently discarded, even with a listener on every address (MUST-57)', () => {
+    const h = new Host();
+    h.stack.createServer().listen(80);
+    for (const dst of ['255.255.255.255', '224.0.0.1', '239.1.2.3']) h.in(tcpPacket({ src: A, dst, srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    h.in(tcpPacket({ src: 'fd00::1', dst: 'ff02::1', srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    assert.deepEqual(h.out(), []);
+    assert.equal(h.stack.connectionCount, 0);
+    assert.equal(h.stack.counters.resetsSent, 0);
+  });
+
+  test('a SYN from a broadcast, multicast or unspecified source is ignored, not answered (MUST-63)', () => {
+    const h = new Host();
+    h.stack.createServer().listen(80);
+    for (const src of ['255.255.255.255', '224.0.0.5', '0.0.0.0']) h.in(tcpPacket({ src, dst: B, srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    for (const src of ['ff02::1', '::']) h.in(tcpPacket({ src, dst: 'fd00::2', srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    // The same to a closed port: no RST either.
+    h.in(tcpPacket({ src: '224.0.0.5', dst: B, srcPort: 4000, dstPort: 9, seq: 1, flags: SYN }));
+    assert.deepEqual(h.out(), []);
+    assert.equal(h.stack.connectionCount, 0);
+    assert.equal(h.stack.counters.drops['ip-bad-source'], 6);
+  });
+});
+
+describe('ISN secret (3.4.1)', () => {
+  test('each Node stack draws its own secret ISN key from crypto: one 4-tuple at one time gets unrelated ISNs (MUST-9)', () => {
+    const isns = [0, 1, 2].map(() => {
+      const s = createNodeStack({ interfaces: [{ addresses: [B] }], clock: () => 1000 });
+      s.openConnection({ remoteAddress: addr(A), remotePort: 80, localPort: 40000 });
+      const [o] = s.poll(1000);
+      return decode(o?.packet ?? new Uint8Array()).tcp?.seq;
+    });
+    assert.equal(new Set(isns).size, 3, `ISNs ${isns.join(', ')}`);
+  });
+});
+
+describe('options through the IP layer (3.1, 3.2)', () => {
+  test('a SYN whose options are unaligned and partly unknown is answered and its MSS honoured (MUST-4, MUST-5, MUST-6, MUST-64)', () => {
+    const h = new Host();
+    const got: Uint8Array[] = [];
+    h.stack.createServer((s) => s.write(new Uint8Array(3000).fill(1))).listen(80);
+    // NOP, unknown kind 254 of length 5 (so MSS starts at offset 26), MSS 1000, EOL.
+    const options = [{ kind: 1, name: 'nop' }, { kind: 254, name: 'unknown', data: Uint8Array.of(1, 2, 3) }, { kind: 2, name: 'mss', mss: 1000 }, { kind: 0, name: 'eol' }] as const;
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 4000, dstPort: 80, seq: 1, flags: SYN, options }));
+    const [synAck] = h.out();
+    assert.equal(synAck?.tcp?.flags, SYN | ACK);
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 4000, dstPort: 80, seq: 2, ack: (synAck?.tcp?.seq ?? 0) + 1, flags: ACK }));
+    for (const d of h.out(10)) if (d.tcp && d.tcp.payload.length > 0) got.push(d.tcp.payload);
+    assert.ok(got.length >= 2);
+    assert.equal(got[0]?.length, 1000);
+    assert.ok(got.every((p) => p.length <= 1000));
+  });
+});
