@@ -61,9 +61,9 @@ export interface CloseInfo {
   readonly by: 'client' | 'server' | null;
   /** What that first closing segment was. */
   readonly how: 'fin' | 'rst' | null;
-  /** The other side sent data after the first FIN (RFC 9293 3.6: a half-closed connection). */
+  /** The other side sent new data after the first FIN (RFC 9293 3.6: a half-closed connection). */
   readonly halfClose: boolean;
-  /** Payload bytes the other side sent after the first FIN. */
+  /** New bytes (by sequence numbers, retransmissions not counted) the other side sent after the first FIN. */
   readonly bytesAfterFirstFin: number;
   /** Both FINs and the ACK of the second one were seen. */
   readonly graceful: boolean;
@@ -268,8 +268,10 @@ class Conn {
   firstSynAck: { frame: number; time: number; dir: 0 | 1; options: SynOptions | undefined } | undefined;
   readonly fin: [{ frame: number; end: number } | undefined, { frame: number; end: number } | undefined] = [undefined, undefined];
   closer: { dir: 0 | 1; how: 'fin' | 'rst' } | undefined;
-  halfClose = false;
-  bytesAfterFirstFin = 0;
+  /** Highest sequence number + 1 each side reached with data (undefined before any data). */
+  readonly high: [number | undefined, number | undefined] = [undefined, undefined];
+  /** Where the other side's new data after the first FIN starts (its `high` at that FIN). */
+  finMark: number | undefined;
   finalAck = 0;
   readonly rst: number[] = [];
   closedAt = -1;
@@ -550,13 +552,21 @@ export class ConnTracker {
     }
 
     // Close.
-    if (conn.closer !== undefined && conn.closer.how === 'fin' && dir !== conn.closer.dir && seg.payloadLength > 0 && (flags & RST) === 0) {
-      conn.halfClose = true;
-      conn.bytesAfterFirstFin += seg.payloadLength;
+    if (seg.payloadLength > 0 && (flags & RST) === 0) {
+      const end = (seg.seq + seg.payloadLength + ((flags & SYN) !== 0 ? 1 : 0)) >>> 0;
+      const top = conn.high[dir];
+      if (top === undefined || ((end - top) | 0) > 0) {
+        // New data; from the other side after the first FIN it makes a half-close (RFC 9293 3.6).
+        if (conn.closer !== undefined && conn.closer.how === 'fin' && dir !== conn.closer.dir) conn.finMark ??= seg.seq;
+        conn.high[dir] = end;
+      }
     }
     if ((flags & FIN) !== 0 && conn.fin[dir] === undefined) {
       conn.fin[dir] = { frame: seg.frame, end: (seg.seq + seg.payloadLength + ((flags & SYN) !== 0 ? 1 : 0)) >>> 0 };
-      conn.closer ??= { dir, how: 'fin' };
+      if (conn.closer === undefined) {
+        conn.closer = { dir, how: 'fin' };
+        conn.finMark = conn.high[other];
+      }
     }
     if ((flags & RST) !== 0) {
       conn.closer ??= { dir, how: 'rst' };
@@ -778,11 +788,16 @@ function buildRecord(c: Conn): ConnectionRecord {
 
   const finC = c.fin[clientDir];
   const finS = c.fin[serverDir];
+  let afterFin = 0;
+  if (c.closer?.how === 'fin' && c.finMark !== undefined) {
+    const top = c.high[c.closer.dir === 0 ? 1 : 0];
+    if (top !== undefined) afterFin = Math.max(0, (top - c.finMark) | 0);
+  }
   const close: CloseInfo = {
     by: c.closer === undefined ? null : side(c.closer.dir),
     how: c.closer?.how ?? null,
-    halfClose: c.halfClose,
-    bytesAfterFirstFin: c.bytesAfterFirstFin,
+    halfClose: afterFin > 0,
+    bytesAfterFirstFin: afterFin,
     graceful: finC !== undefined && finS !== undefined && c.finalAck !== 0,
     clientFin: finC?.frame ?? null,
     serverFin: finS?.frame ?? null,

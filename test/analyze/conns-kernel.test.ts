@@ -189,7 +189,7 @@ describe('kernel captures', () => {
       scenario: 'ipv4-bulk',
       expect: { state: 'SF', story: '4 MiB up, FIN from the client then the server' },
       more: (c) => {
-        assert.equal(c.sent.client.payloadBytes, 4 << 20);
+        assert.equal(c.seqBytes.client, 4 << 20);
         assert.equal(c.close.graceful, true);
       },
     },
