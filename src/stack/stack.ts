@@ -532,6 +532,11 @@ export class Stack {
     const family = familyOf(o.remoteAddress);
     checkPort(o.remotePort, 'remote port', false);
     const where = { syscall: 'connect', address: formatAddress(o.remoteAddress), port: o.remotePort };
+    // RFC 9293 3.9.1.1 (MUST-46), RFC 1122 3.2.1.3: an OPEN to a broadcast, multicast or
+    // unspecified address is an error (Linux's tcp_v4_connect and tcp_v6_connect: ENETUNREACH).
+    if (isMulticastOrBroadcast(o.remoteAddress) || isUnspecified(o.remoteAddress)) {
+      throw new NetworkUnreachableError({ ...where, detail: `${formatAddress(o.remoteAddress)} is not a unicast address` });
+    }
     let iface: NetInterface | undefined;
     let local: IpAddress | undefined;
     if (o.localAddress !== undefined && !isUnspecified(o.localAddress)) {

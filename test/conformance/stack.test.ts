@@ -100,6 +100,20 @@ describe('OPEN (3.9.1.1)', () => {
     ]);
   });
 
+  test('an OPEN to a broadcast, multicast or unspecified address is refused and sends nothing (MUST-46)', () => {
+    const h = new Host();
+    for (const to of ['255.255.255.255', '224.0.0.1', '0.0.0.0', 'ff02::1', '::']) {
+      assert.throws(() => h.stack.openConnection({ remoteAddress: addr(to), remotePort: 80 }), { code: 'ENETUNREACH' }, to);
+    }
+    // Through the socket API the error comes as an 'error' event.
+    const s = h.stack.connect({ host: '239.0.0.1', port: 80 });
+    let code = '';
+    s.on('error', (e) => (code = (e as { code: string }).code));
+    assert.deepEqual(h.out(), []);
+    assert.equal(code, 'ENETUNREACH');
+    assert.equal(h.stack.connectionCount, 0);
+  });
+
   test('every segment of a connection leaves from the local address its first segment used (MUST-45)', () => {
     const h = new Host(MULTI);
     h.stack.createServer((s) => {
