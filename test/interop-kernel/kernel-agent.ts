@@ -19,7 +19,8 @@ import net from 'node:net';
 import { createInterface } from 'node:readline';
 
 export type AgentCommand =
-  | { readonly op: 'listen'; readonly id: string; readonly host: string; readonly port: number; readonly allowHalfOpen?: boolean }
+  /** `echo`: everything received is written back, and the peer's FIN answered with ours once it is all out. */
+  | { readonly op: 'listen'; readonly id: string; readonly host: string; readonly port: number; readonly allowHalfOpen?: boolean; readonly echo?: boolean }
   | { readonly op: 'connect'; readonly id: string; readonly host: string; readonly port: number; readonly allowHalfOpen?: boolean }
   /** Write `bytes` random bytes (in 64 KiB chunks, honouring backpressure); 'sent' when the kernel has taken them all. */
   | { readonly op: 'send'; readonly id: string; readonly bytes: number }
@@ -151,6 +152,7 @@ function handle(cmd: AgentCommand): void {
         // One connection per listener; closing it makes the kernel refuse later SYNs.
         server.close();
         conns.set(cmd.id, new Conn(cmd.id, sock));
+        if (cmd.echo === true) sock.pipe(sock);
         emit({ event: 'connected', id: cmd.id, localPort: sock.localPort ?? 0, remoteAddress: sock.remoteAddress ?? '', remotePort: sock.remotePort ?? 0 });
       });
       servers.set(cmd.id, server);

@@ -38,6 +38,9 @@ import type { AgentCommand, AgentEvent, Digest } from './kernel-agent.js';
 
 export type { Digest } from './kernel-agent.js';
 export type Family = 4 | 6;
+/** Who opens the connection: synack (connect) to a kernel listener, or a kernel connect() to synack. */
+export type Role = 'synack-client' | 'kernel-client';
+export const ROLES: readonly Role[] = ['synack-client', 'kernel-client'];
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const AGENT = fileURLToPath(new URL('./kernel-agent.ts', import.meta.url));
@@ -323,6 +326,39 @@ export class TunLab {
     return a;
   }
 
+  /**
+   * One established connection between synack and the kernel agent, in either role; both sides
+   * half-open capable (a FIN closes only the sender's direction). The agent's connection id is 'k'
+   * unless given.
+   */
+  async open(role: Role, family: Family, port: number, id = 'k'): Promise<{ sock: NodeSocket; agent: KernelAgent; id: string }> {
+    const agent = await this.agent();
+    if (role === 'synack-client') {
+      agent.command({ op: 'listen', id, host: this.kernel(family), port });
+      await agent.event('listening', id);
+      const sock = this.net.connect({ host: this.kernel(family), port, allowHalfOpen: true });
+      await within(
+        new Promise<void>((resolve, reject) => {
+          sock.once('connect', resolve);
+          sock.once('error', reject);
+        }),
+        10_000,
+        `synack's connect to ${this.kernel(family)} port ${port}`,
+      );
+      await agent.event('connected', id);
+      return { sock, agent, id };
+    }
+    const server = this.net.createServer({ allowHalfOpen: true });
+    const accepted = new Promise<NodeSocket>((resolve) => server.once('connection', resolve));
+    await new Promise<void>((resolve) => server.listen({ port, host: this.synack(family) }, resolve));
+    agent.command({ op: 'connect', id, host: this.synack(family), port });
+    const sock = await within(accepted, 10_000, `the kernel's connection to synack port ${port}`);
+    // One connection per test, like the agent's listeners: later SYNs are refused.
+    server.close();
+    await agent.event('connected', id);
+    return { sock, agent, id };
+  }
+
   /** Run a command inside the namespace. */
   exec(argv: readonly string[], opts: { input?: string; allowFailure?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
     return run([tool('ip'), 'netns', 'exec', this.ns, ...argv], { timeoutMs: opts.timeoutMs ?? 10_000, ...opts });
@@ -382,6 +418,13 @@ export class TunLab {
       const get = (name: string): number => doc.nftables?.find((x) => x.counter?.name === name)?.counter?.packets ?? Number.NaN;
       return { seen: get('seen'), dropped: get('dropped') };
     };
+  }
+
+  /** The capture file, flushed: everything recorded so far is in it. */
+  capture(): string {
+    if (this.sink === undefined) throw new Error('the lab was created without a capture');
+    this.sink.flush();
+    return this.sink.path;
   }
 
   /**
