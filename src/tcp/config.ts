@@ -6,7 +6,9 @@
  * Invariant: a `TcpConfig` returned by `resolveConfig` passes every check below.
  */
 import { SynackError } from '../errors.js';
-import { NoCongestionControl, Reno, type CongestionControlFactory } from './congestion.js';
+import { NoCongestionControl, type CongestionControlFactory } from './congestion.js';
+import { Cubic } from './cubic.js';
+import { Reno } from './reno.js';
 
 export interface TcpConfig {
   /** IP version of the connection: picks the default send MSS (MUST-15) and header sizes. */
@@ -69,8 +71,10 @@ export interface TcpConfig {
    * (the RFC's suggested procedure; done only after the sequence number check passes) or 'drop' it.
    */
   readonly illegalOptionAction: 'reset' | 'drop';
-  /** Congestion controller (MUST-19): 'reno' (default), 'none', or a factory. */
-  readonly congestionControl: 'reno' | 'none' | CongestionControlFactory;
+  /** Congestion controller (MUST-19): 'reno' (default, with NewReno/SACK recovery), 'cubic' (RFC 9438), 'none', or a factory. */
+  readonly congestionControl: 'reno' | 'cubic' | 'none' | CongestionControlFactory;
+  /** Restart from the initial window after an idle period longer than the RTO (RFC 5681 4.1). */
+  readonly slowStartAfterIdle: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = {
@@ -94,7 +98,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   maxSynRetries: 7,
   maxRetransmits: 15,
   retransmitAdvice: 3,
-  maxOutOfOrderRanges: 64,
+  maxOutOfOrderRanges: 1024,
   windowScaling: true,
   timestamps: true,
   sack: true,
@@ -104,6 +108,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   finWait2Timeout: 60 * 1000,
   illegalOptionAction: 'reset',
   congestionControl: 'reno',
+  slowStartAfterIdle: true,
 };
 
 /** IP header size without options. */
@@ -130,6 +135,7 @@ export function advertisedMss(c: TcpConfig): number {
 export function congestionFactory(c: TcpConfig): CongestionControlFactory {
   const cc = c.congestionControl;
   if (cc === 'reno') return (mss) => new Reno(mss);
+  if (cc === 'cubic') return (mss) => new Cubic(mss);
   if (cc === 'none') return () => new NoCongestionControl();
   return cc;
 }
@@ -178,8 +184,9 @@ export function resolveConfig(overrides: Partial<TcpConfig> = {}): TcpConfig {
   ms(c, 'swsOverride', 1, Infinity);
   ms(c, 'finWait2Timeout', 1, Infinity);
   if (c.illegalOptionAction !== 'reset' && c.illegalOptionAction !== 'drop') bad('illegalOptionAction', "must be 'reset' or 'drop'");
-  if (c.congestionControl !== 'reno' && c.congestionControl !== 'none' && typeof c.congestionControl !== 'function') {
-    bad('congestionControl', "must be 'reno', 'none' or a factory");
+  if (c.congestionControl !== 'reno' && c.congestionControl !== 'cubic' && c.congestionControl !== 'none' && typeof c.congestionControl !== 'function') {
+    bad('congestionControl', "must be 'reno', 'cubic', 'none' or a factory");
   }
+  if (typeof c.slowStartAfterIdle !== 'boolean') bad('slowStartAfterIdle', 'must be a boolean');
   return c;
 }

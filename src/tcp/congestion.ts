@@ -1,23 +1,40 @@
 /**
  * Congestion control as a plug-in behind one interface (RFC 9293 3.8.2, MUST-19, MAY-18).
  *
- * The engine detects loss (retransmission timeout, three duplicate ACKs, NewReno partial ACKs) and
- * tells the controller; the controller owns `cwnd` and `ssthresh` and nothing else. The engine never
- * sends more than `cwnd` bytes beyond SND.UNA. Two controllers ship now: `Reno` (RFC 5681 slow start
- * and congestion avoidance with RFC 6582 NewReno fast recovery) and `NoCongestionControl`
- * (cwnd = Infinity, for tests and closed networks). CUBIC (RFC 9438) slots in behind the same
- * interface.
+ * The engine detects congestion (retransmission timeout, duplicate ACKs, SACK-based loss, RFC 6675)
+ * and runs loss recovery itself (which octets to resend, NewReno partial ACKs, pipe); it tells the
+ * controller what happened and the controller owns `cwnd` and `ssthresh` and nothing else. The
+ * engine never lets more than `cwnd` bytes be in flight (FlightSize, or pipe during SACK recovery).
  *
- * Invariant: cwnd >= 1 SMSS at all times for a real controller; all values are in bytes.
+ * Controllers, one file each: `Reno` (reno.ts: RFC 5681 with RFC 3465 byte counting and RFC 6582
+ * NewReno fast recovery), `Cubic` (cubic.ts: RFC 9438), and `NoCongestionControl` here (cwnd =
+ * Infinity, for tests and closed networks).
+ *
+ * Invariant: cwnd >= 1 SMSS at all times for a real controller; all values are in bytes; the
+ * engine passes one context object per connection, refreshed before each call (never retained).
  */
 
-/** What the engine knows at the moment of a congestion event. */
+/** What the engine knows at the moment of a congestion event or ACK. */
 export interface CongestionContext {
   /** Effective send MSS (SMSS of RFC 5681). */
   readonly mss: number;
-  /** Bytes sent but not yet acknowledged (FlightSize of RFC 5681), measured before the event. */
+  /** Bytes in flight before the event (FlightSize of RFC 5681; pipe with SACK, RFC 6675). */
   readonly flightSize: number;
+  /** Virtual time, ms. */
   readonly now: number;
+  /** Smoothed RTT, ms (undefined before the first sample). */
+  readonly srtt: number | undefined;
+  /** Smallest RTT sample seen, ms (undefined before the first sample). */
+  readonly minRtt: number | undefined;
+  /** Loss recovery counts pipe (RFC 6675): no window inflation or deflation during recovery. */
+  readonly sack: boolean;
+  /**
+   * The window was the limit on sending before this ACK (RFC 7661 2: a cwnd-limited sender); a
+   * controller should not grow a window the sender is not using.
+   */
+  readonly cwndLimited: boolean;
+  /** Consecutive retransmission timeouts of the same data, counting this one (onTimeout only). */
+  readonly timeouts: number;
 }
 
 export interface CongestionControl {
@@ -28,16 +45,18 @@ export interface CongestionControl {
   readonly ssthresh: number;
   /** New data was cumulatively acknowledged outside fast recovery. */
   onAck(acked: number, ctx: CongestionContext): void;
-  /** The third duplicate ACK: fast retransmit and enter fast recovery (RFC 5681 3.2 steps 2-3). */
+  /** Loss detected by duplicate ACKs or SACK: enter fast recovery (RFC 5681 3.2, RFC 6675 5 step 4). */
   onEnterRecovery(ctx: CongestionContext): void;
-  /** Each further duplicate ACK during fast recovery (RFC 5681 3.2 step 4). */
+  /** Each further duplicate ACK during NewReno fast recovery (RFC 5681 3.2 step 4; not with SACK). */
   onDupAckInRecovery(ctx: CongestionContext): void;
-  /** A partial ACK during NewReno fast recovery (RFC 6582 3.2 step 3). */
+  /** A partial ACK during NewReno fast recovery (RFC 6582 3.2 step 3; not with SACK). */
   onPartialAck(acked: number, ctx: CongestionContext): void;
   /** A full ACK ends fast recovery; `ctx.flightSize` is measured after the ACK (RFC 6582 3.2 step 3). */
   onExitRecovery(ctx: CongestionContext): void;
-  /** The retransmission timer expired (RFC 5681 3.1, equation 4, and the loss window). */
+  /** The retransmission timer expired (RFC 5681 3.1: equation 4 and the loss window). */
   onTimeout(ctx: CongestionContext): void;
+  /** Sending restarts after an idle period longer than the RTO (RFC 5681 4.1). */
+  onIdleRestart?(ctx: CongestionContext): void;
 }
 
 /** Builds a controller for a connection once its effective send MSS is known. */
@@ -63,56 +82,7 @@ export function initialWindow(mss: number): number {
   return 4 * mss;
 }
 
-/** RFC 5681 slow start + congestion avoidance, RFC 6582 NewReno fast recovery. */
-export class Reno implements CongestionControl {
-  readonly name = 'reno';
-  cwnd: number;
-  ssthresh = Infinity;
-  /** Bytes acknowledged since cwnd last grew in congestion avoidance (RFC 3465 byte counting). */
-  private caAcked = 0;
-
-  constructor(mss: number) {
-    this.cwnd = initialWindow(mss);
-  }
-
-  onAck(acked: number, ctx: CongestionContext): void {
-    if (this.cwnd < this.ssthresh) {
-      // Slow start (RFC 5681 equation 2): at most one SMSS per ACK.
-      this.cwnd += Math.min(acked, ctx.mss);
-      return;
-    }
-    // Congestion avoidance: one SMSS per cwnd of acknowledged data (RFC 5681 3.1, RFC 3465).
-    this.caAcked += acked;
-    if (this.caAcked >= this.cwnd) {
-      this.caAcked -= this.cwnd;
-      this.cwnd += ctx.mss;
-    }
-  }
-
-  onEnterRecovery(ctx: CongestionContext): void {
-    this.ssthresh = Math.max(Math.floor(ctx.flightSize / 2), 2 * ctx.mss); // equation 4
-    this.cwnd = this.ssthresh + 3 * ctx.mss;
-    this.caAcked = 0;
-  }
-
-  onDupAckInRecovery(ctx: CongestionContext): void {
-    this.cwnd += ctx.mss;
-  }
-
-  onPartialAck(acked: number, ctx: CongestionContext): void {
-    // Deflate by the newly acknowledged data, add back one SMSS if at least one SMSS was acknowledged.
-    this.cwnd = Math.max(ctx.mss, this.cwnd - acked + (acked >= ctx.mss ? ctx.mss : 0));
-  }
-
-  onExitRecovery(ctx: CongestionContext): void {
-    // RFC 6582 3.2 step 3, option (1).
-    this.cwnd = Math.max(ctx.mss, Math.min(this.ssthresh, Math.max(ctx.flightSize, ctx.mss) + ctx.mss));
-    this.caAcked = 0;
-  }
-
-  onTimeout(ctx: CongestionContext): void {
-    this.ssthresh = Math.max(Math.floor(ctx.flightSize / 2), 2 * ctx.mss);
-    this.cwnd = ctx.mss; // loss window
-    this.caAcked = 0;
-  }
+/** RFC 5681 3.1 equation 4: ssthresh = max(FlightSize / 2, 2 * SMSS). */
+export function halvedWindow(flightSize: number, mss: number): number {
+  return Math.max(Math.floor(flightSize / 2), 2 * mss);
 }

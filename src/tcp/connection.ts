@@ -33,15 +33,16 @@
 import { SynackError } from '../errors.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from '../wire/seq.js';
 import { TcpFlag, type SackBlock, type TcpOption, type TcpRepr } from '../wire/tcp.js';
-import type { CongestionControl } from './congestion.js';
+import type { CongestionContext, CongestionControl } from './congestion.js';
 import { advertisedMss, congestionFactory, defaultSendMss, mmsS, resolveConfig, type TcpConfig } from './config.js';
 import { newCounters, type DropReason, type IcmpNotice, type ResetReason, type TcpCounters, type TcpEvent, type TimeoutReason } from './events.js';
 import { listenSegment, type SegmentMeta } from './listen.js';
-import { findMss, findTimestamps, findWindowScale, hasSackPermitted, NOP, optionsLength, synOptions } from './options.js';
+import { findMss, findSackBlocks, findTimestamps, findWindowScale, hasSackPermitted, NOP, optionsLength, synOptions } from './options.js';
 import { RangeSet } from './ranges.js';
 import { resetFor, resetWithSeq } from './reset.js';
 import { ByteRing } from './ring.js';
 import { RttEstimator } from './rtt.js';
+import { DUP_THRESH, Scoreboard } from './scoreboard.js';
 import { isSynchronized, TcpState } from './state.js';
 
 export type { SegmentMeta } from './listen.js';
@@ -49,6 +50,7 @@ export type { SegmentMeta } from './listen.js';
 const { FIN, SYN, RST, PSH, ACK, URG } = TcpFlag;
 const NEVER = Infinity;
 const EMPTY = new Uint8Array(0);
+const NO_BLOCKS: readonly SackBlock[] = [];
 /** RFC 7323 5.5: TS.Recent is invalid after 24 days of idleness. */
 const PAWS_IDLE = 24 * 24 * 60 * 60 * 1000;
 /** Smallest send MSS we accept from a peer (Linux: 48), against tiny-MSS resource attacks. */
@@ -57,6 +59,13 @@ const MIN_PEER_MSS = 48;
 const MAX_CONTROL_REPLIES = 8;
 /** Bound on queued events. */
 const MAX_EVENTS = 64;
+
+/** Loss recovery in progress: none, NewReno fast recovery (RFC 6582), SACK recovery (RFC 6675). */
+const enum Recovery {
+  None = 0,
+  NewReno = 1,
+  Sack = 2,
+}
 
 export interface ConnectOptions {
   readonly now: number;
@@ -180,14 +189,28 @@ export class TcpConnection {
   private sackEnabled!: boolean;
 
   private rtt!: RttEstimator;
+  private minRtt!: number | undefined;
   private cc!: CongestionControl;
+  private ccCtx!: { mss: number; flightSize: number; now: number; srtt: number | undefined; minRtt: number | undefined; sack: boolean; cwndLimited: boolean; timeouts: number };
   private rttSeq!: number | undefined;
   private rttStart!: number;
   private synRetransmitted!: boolean;
   private retransmits!: number;
   private dupAcks!: number;
-  private inRecovery!: boolean;
+  /** Loss recovery state; `recover` is RecoveryPoint (RFC 6675) / recover (RFC 6582). */
+  private recovery!: Recovery;
   private recover!: number;
+  /** RFC 6675 RescueRxt (undefined: no rescue retransmission yet in this recovery). */
+  private rescueRxt!: number | undefined;
+  /** SACK scoreboard, loss marks and HighRxt (scoreboard.ts). */
+  private sb!: Scoreboard;
+  /** Sending was held back by cwnd since the last ACK (RFC 7661 2 "cwnd-limited"). */
+  private cwndLimited!: boolean;
+  /** When data was last sent (RFC 5681 4.1 idle detection); undefined before any. */
+  private lastDataSentAt!: number | undefined;
+  /** TSval of the first retransmission of the current loss episode, and SND.MAX when it began. */
+  private rxtTsval!: number | undefined;
+  private rxtEpisodeEnd!: number;
   private persistInterval!: number;
   private probesOut!: number;
   private progressAt!: number;
@@ -324,14 +347,22 @@ export class TcpConnection {
     this.lastAckSent = 0;
     this.sackEnabled = false;
     this.rtt = new RttEstimator(cfg.initialRto, cfg.minRto, cfg.maxRto);
+    this.minRtt = undefined;
     this.cc = congestionFactory(cfg)(this.effMssBase);
+    this.ccCtx = { mss: this.effMssBase, flightSize: 0, now, srtt: undefined, minRtt: undefined, sack: false, cwndLimited: false, timeouts: 0 };
     this.rttSeq = undefined;
     this.rttStart = 0;
     this.synRetransmitted = false;
     this.retransmits = 0;
     this.dupAcks = 0;
-    this.inRecovery = false;
+    this.recovery = Recovery.None;
     this.recover = 0;
+    this.rescueRxt = undefined;
+    this.sb = new Scoreboard();
+    this.cwndLimited = false;
+    this.lastDataSentAt = undefined;
+    this.rxtTsval = undefined;
+    this.rxtEpisodeEnd = 0;
     this.persistInterval = 0;
     this.probesOut = 0;
     this.progressAt = now;
@@ -367,6 +398,7 @@ export class TcpConnection {
     this.sndMax = iss;
     this.sndBufSeq = seqAdd(iss, 1);
     this.recover = iss;
+    this.sb.reset(iss);
   }
 
   private computeEffMss(sendMss: number): number {
@@ -449,8 +481,8 @@ export class TcpConnection {
       effSndMss: this.effMssBase,
       rto: this.rtt.rto,
       srtt: this.rtt.srtt,
-      cwnd: this.cc.cwnd,
-      ssthresh: this.cc.ssthresh,
+      cwnd: Math.floor(this.cc.cwnd),
+      ssthresh: Math.floor(this.cc.ssthresh),
       timestamps: this.tsEnabled,
       sack: this.sackEnabled,
       sendQueued: this.sndBuf.length,
@@ -677,6 +709,7 @@ export class TcpConnection {
     this.fastRetransmitNow = false;
     this.probeNow = false;
     this.keepaliveNow = false;
+    this.recovery = Recovery.None;
     if (t.kind !== 'closed' || this.rstToSend !== undefined) {
       // Reset, timeout, abort: all segment queues are flushed (3.10.7.4, 3.10.8).
       this.sndBuf.clear();
@@ -784,6 +817,7 @@ export class TcpConnection {
     const mss = findMss(syn.options);
     this.peerMss = mss === undefined ? defaultSendMss(cfg) : Math.max(MIN_PEER_MSS, mss);
     this.effMssBase = this.computeEffMss(this.peerMss);
+    this.sb.setMss(this.effMssBase);
     this.cc = congestionFactory(cfg)(this.effMssBase);
     const ws = findWindowScale(syn.options);
     if (this.offerWindowScale !== undefined && ws !== undefined) {
@@ -1293,22 +1327,29 @@ export class TcpConnection {
     if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
     this.retransmits = 0;
     this.progressAt = now;
+    this.sb.advance(ack);
     // RTT (RFC 6298 with Karn's rule; RFC 7323 4 with timestamps).
     let sampled = false;
     if (this.tsEnabled) {
       const ts = findTimestamps(seg.options);
-      if (ts && ts.tsecr !== 0) {
+      // An echo older than our first retransmission of this loss episode comes from an ACK that the
+      // retransmission triggered for data that had arrived before (the first ACK was lost, or the
+      // retransmission was spurious): it times the RTO wait, not the path (the ambiguity RFC 3522
+      // uses to detect spurious retransmissions). Karn's rule, applied to timestamps: no sample.
+      const stale = ts !== undefined && this.rxtTsval !== undefined && seqLt(ts.tsecr, this.rxtTsval);
+      if (ts && ts.tsecr !== 0 && !stale) {
         const r = seqDiff(this.tsNow(now), ts.tsecr);
         if (r >= 0) {
-          this.rtt.sample(r);
+          this.rttSample(r);
           sampled = true;
         }
       }
     }
     if (this.rttSeq !== undefined && seqGe(ack, this.rttSeq)) {
-      if (!sampled) this.rtt.sample(now - this.rttStart);
+      if (!sampled) this.rttSample(now - this.rttStart);
       this.rttSeq = undefined;
     }
+    if (this.rxtTsval !== undefined && seqGe(ack, this.rxtEpisodeEnd)) this.rxtTsval = undefined;
     if (this.sndUp !== undefined && seqGe(this.sndUna, this.sndUp)) this.sndUp = undefined;
     if (this.wantWritable && this.sndBuf.free >= Math.max(1, this.sndBuf.capacity >> 2)) {
       this.wantWritable = false;
@@ -1320,58 +1361,125 @@ export class TcpConnection {
     return acked;
   }
 
+  private rttSample(r: number): void {
+    this.rtt.sample(r);
+    if (this.minRtt === undefined || r < this.minRtt) this.minRtt = r;
+  }
+
+  /** The congestion controller's context, refreshed (one object per connection, no allocation). */
+  private ccContext(now: number, flightSize: number): CongestionContext {
+    const c = this.ccCtx;
+    c.mss = this.effMssBase;
+    c.flightSize = flightSize;
+    c.now = now;
+    c.srtt = this.rtt.srtt;
+    c.minRtt = this.minRtt;
+    c.sack = this.sackEnabled;
+    c.timeouts = this.retransmits;
+    return c;
+  }
+
+  /** Bytes in flight: RFC 6675 pipe (equal to FlightSize when nothing is SACKed or lost). */
+  private pipe(): number {
+    return this.sb.pipe(this.sndMax);
+  }
+
+  /** Fast retransmit and fast recovery (RFC 5681 3.2 steps 2-3, RFC 6582 3.2 step 2, RFC 6675 5 step 4). */
+  private enterRecovery(now: number, flightSize: number): void {
+    this.recovery = this.sackEnabled ? Recovery.Sack : Recovery.NewReno;
+    this.recover = this.sndMax; // RecoveryPoint = HighData (RFC 6675 4.1), recover (RFC 6582)
+    this.rescueRxt = undefined;
+    this.cc.onEnterRecovery(this.ccContext(now, flightSize)); // ssthresh from FlightSize, equation 4
+    this.declareFrontLost();
+    this.counters.fastRetransmits++;
+  }
+
+  /**
+   * The segment at SND.UNA is lost: it goes next, whatever the window (RFC 5681 3.2 step 2, RFC 6582
+   * 3.2 step 3, RFC 6675 4.3), and retransmission restarts there (HighRxt = HighACK, RFC 6675 3.1).
+   */
+  private declareFrontLost(): void {
+    this.sb.markLost(seqAdd(this.sndUna, Math.min(this.effMssBase, seqDiff(this.sndMax, this.sndUna))));
+    this.sb.restartRetransmission();
+    this.fastRetransmitNow = true;
+  }
+
+  /** Everything outstanding is lost (a timeout, a reopened window, a smaller path MTU): resend it, holes first. */
+  private declareAllLost(): void {
+    this.sb.markLost(this.sndMax);
+    this.sb.restartRetransmission();
+  }
+
   /** Fifth step, the per-state ACK processing of the synchronized states. */
   private processAck(now: number, seg: TcpRepr, ack: number): void {
     const wasFinAcked = this.finAcked();
-    const flightBefore = seqDiff(this.sndMax, this.sndUna);
+    const outstanding = seqDiff(this.sndMax, this.sndUna);
+    const pipeBefore = this.sackEnabled ? this.pipe() : outstanding;
     const segWnd = seg.window << this.sndWndShift;
     this.probesOut = 0; // the peer answers: zero-window probing may go on (MUST-37)
+    // RFC 7661 2: was the sender using its window? (In slow start, half of it will do.)
+    const cwnd = this.cc.cwnd;
+    const cwndLimited = this.cwndLimited || pipeBefore + this.effMssBase > cwnd || (cwnd < this.cc.ssthresh && 2 * pipeBefore >= cwnd);
+    this.cwndLimited = false;
+    const blocks = this.sackEnabled ? findSackBlocks(seg.options) : NO_BLOCKS;
+    let dup = false;
     if (seqGt(ack, this.sndUna)) {
       const acked = this.ackAdvance(now, seg, ack);
-      const mss = this.effMssBase;
-      if (this.inRecovery) {
-        if (seqGe(ack, this.recover)) {
-          this.inRecovery = false;
-          this.cc.onExitRecovery({ mss, flightSize: seqDiff(this.sndMax, this.sndUna), now });
-        } else {
-          // NewReno partial ACK (RFC 6582 3.2 step 3): retransmit the next unacknowledged segment.
-          this.cc.onPartialAck(acked, { mss, flightSize: flightBefore, now });
-          this.fastRetransmitNow = true;
-        }
-      } else {
-        this.cc.onAck(acked, { mss, flightSize: flightBefore, now });
-      }
+      const newlySacked = blocks.length > 0 ? this.sb.update(blocks, this.sndMax) : 0;
+      if (this.sb.dsack) this.counters.dsacksIn++;
       this.dupAcks = 0;
+      // RFC 6675 5: a cumulative ACK that SACKs new data is also a duplicate ACK.
+      dup = newlySacked > 0;
+      if (this.recovery !== Recovery.None) {
+        if (seqGe(ack, this.recover)) {
+          // Full ACK: recovery ends (RFC 6582 3.2 step 3, RFC 6675 5 (A)).
+          this.recovery = Recovery.None;
+          this.rescueRxt = undefined;
+          this.cc.onExitRecovery(this.ccContext(now, seqDiff(this.sndMax, this.sndUna)));
+        } else if (this.recovery === Recovery.NewReno) {
+          // NewReno partial ACK (RFC 6582 3.2 step 3): retransmit the first unacknowledged segment,
+          // deflate the window.
+          this.cc.onPartialAck(acked, this.ccContext(now, outstanding));
+          this.declareFrontLost();
+        }
+        // SACK recovery (RFC 6675 5 (B)): the scoreboard and pipe decide what goes next.
+      } else {
+        this.ccCtx.cwndLimited = cwndLimited;
+        this.cc.onAck(acked, this.ccContext(now, pipeBefore));
+      }
       // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it.
       this.tRetransmit = this.sndUna === this.sndMax ? NEVER : now + this.rtt.rto;
-    } else if (
-      ack === this.sndUna &&
-      seg.payload.length === 0 &&
-      !(seg.flags & (SYN | FIN)) &&
-      segWnd === this.sndWnd &&
-      segWnd !== 0 && // answers to zero-window probes are not duplicate ACKs
-      this.sndMax !== this.sndUna
-    ) {
-      // A duplicate ACK (RFC 5681 2).
+    } else if (ack === this.sndUna && this.sndMax !== this.sndUna) {
+      const newlySacked = blocks.length > 0 ? this.sb.update(blocks, this.sndMax) : 0;
+      if (this.sb.dsack) this.counters.dsacksIn++;
+      // RFC 5681 2: a duplicate ACK carries no data, no SYN or FIN, the same window (not a zero
+      // window: answers to zero-window probes are not duplicate ACKs).
+      const classic = seg.payload.length === 0 && !(seg.flags & (SYN | FIN)) && segWnd === this.sndWnd && segWnd !== 0;
+      // With SACK (RFC 6675 2) an ACK is a duplicate when it SACKs new data; one without any SACK
+      // option from a peer that negotiated SACK is counted the classic way. A D-SACK that reports
+      // only duplicates (RFC 2883) SACKs nothing new and is not a duplicate ACK.
+      dup = this.sackEnabled ? newlySacked > 0 || (classic && blocks.length === 0) : classic;
+    }
+    if (dup) {
       this.counters.dupAcksIn++;
       this.dupAcks++;
-      const mss = this.effMssBase;
-      if (this.dupAcks === 3 && !this.inRecovery && seqGt(ack, this.recover)) {
-        // Fast retransmit (RFC 5681 3.2, RFC 6582 3.2 step 2).
-        this.inRecovery = true;
-        this.recover = this.sndMax;
-        this.cc.onEnterRecovery({ mss, flightSize: flightBefore, now });
-        this.fastRetransmitNow = true;
-        this.counters.fastRetransmits++;
-      } else if (this.dupAcks > 3 && this.inRecovery) {
-        this.cc.onDupAckInRecovery({ mss, flightSize: flightBefore, now });
+      if (this.recovery === Recovery.None) {
+        // Enter recovery at DupThresh duplicates, or when SACK shows SND.UNA lost (RFC 6675 5
+        // steps 1-2); not before the previous recovery point is passed (RFC 6582 3.2 step 2:
+        // "covers more than recover"; RFC 6675 5.1 after a timeout).
+        const sackLoss = this.sackEnabled && this.sb.isLost(this.sndUna);
+        const fresh = this.sackEnabled ? seqGe(this.sndUna, this.recover) : seqGt(this.sndUna, this.recover);
+        if ((this.dupAcks >= DUP_THRESH || sackLoss) && fresh) this.enterRecovery(now, outstanding);
+        // Otherwise limited transmit (RFC 3042) may send new data: see sendRoom().
+      } else if (this.recovery === Recovery.NewReno && this.dupAcks > DUP_THRESH) {
+        this.cc.onDupAckInRecovery(this.ccContext(now, outstanding)); // RFC 5681 3.2 step 4
       }
     }
     // Window update (SND.UNA =< SEG.ACK =< SND.NXT, and not older than the last update).
     if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
       // The window reopens after probing: the probe octets were beyond the old window and are
       // most likely gone; send again from SND.UNA.
-      if (this.sndWnd === 0 && segWnd > 0 && this.tPersist !== NEVER) this.sndNxt = this.sndUna;
+      if (this.sndWnd === 0 && segWnd > 0 && this.tPersist !== NEVER) this.declareAllLost();
       this.sndWnd = segWnd;
       this.sndWl1 = seg.seq;
       this.sndWl2 = ack;
@@ -1431,7 +1539,8 @@ export class TcpConnection {
         const eff = Math.max(1, Math.min(this.effMssBase, mtu - ipHdr - 20 - this.config.ipOptionsSize));
         if (eff < this.effMssBase) {
           this.effMssBase = eff;
-          this.sndNxt = this.sndUna; // resend what was too big, in smaller segments
+          this.sb.setMss(eff);
+          this.declareAllLost(); // resend what was too big, in smaller segments
           this.rttSeq = undefined;
         }
         return;
@@ -1539,13 +1648,24 @@ export class TcpConnection {
     }
     this.counters.timeouts++;
     if (handshake) this.synRetransmitted = true;
-    this.cc.onTimeout({ mss: this.effMssBase, flightSize: seqDiff(this.sndMax, this.sndUna), now });
+    this.cc.onTimeout(this.ccContext(now, seqDiff(this.sndMax, this.sndUna)));
     this.rtt.backoff();
-    this.inRecovery = false;
+    // RFC 6675 5.1: a timeout ends SACK recovery; RecoveryPoint = HighData, and no new recovery
+    // starts before it is acknowledged (RFC 6582 3.2 step 4 for NewReno).
+    this.recovery = Recovery.None;
+    this.rescueRxt = undefined;
     this.recover = this.sndMax;
     this.dupAcks = 0;
     this.rttSeq = undefined; // Karn: never time a retransmitted segment
-    this.sndNxt = this.sndUna;
+    if (handshake) {
+      this.sndNxt = this.sndUna;
+    } else {
+      // The SACK information is kept (RFC 6675 5.1), so what the peer holds is not sent again;
+      // unless the octet at SND.UNA is SACKed without being acknowledged: the receiver reneged
+      // (RFC 2018 8) and its SACKs cannot be trusted.
+      if (this.sb.isSacked(this.sndUna)) this.sb.reset(this.sndUna);
+      this.declareAllLost();
+    }
     this.tRetransmit = now + this.rtt.rto;
   }
 
@@ -1701,31 +1821,82 @@ export class TcpConnection {
     return this.finQueued && seqLe(this.sndNxt, this.finSeq);
   }
 
-  /** Data (and FIN) to send now, honouring the windows, Nagle and sender SWS avoidance. */
+  /**
+   * Data (and FIN) to send now, in the order of RFC 6675 NextSeg(): a forced retransmission of the
+   * segment at SND.UNA (fast retransmit, NewReno partial ACK: sent whatever the window), a
+   * zero-window probe, then - while cwnd - pipe leaves room - lost octets (rule 1: holes before new
+   * data, SACKed octets never resent), new data within the peer's window with Nagle and sender SWS
+   * avoidance (rule 2), and in SACK recovery un-SACKed octets below the highest SACK (rule 3) and
+   * one rescue retransmission per recovery (rule 4).
+   */
   private nextDataSegment(now: number): TcpRepr | undefined {
     const st = this._state;
     if (!(st === TcpState.Established || st === TcpState.CloseWait || st === TcpState.FinWait1 || st === TcpState.Closing || st === TcpState.LastAck)) {
       return undefined;
     }
+    const opts = this.dataOptions(now);
+    const mss = this.segmentDataMax(opts);
     if (this.fastRetransmitNow) {
       this.fastRetransmitNow = false;
-      const s = this.retransmitFront(now, Math.min(this.effMssBase, seqDiff(this.sndMax, this.sndUna)));
-      if (s) return s;
+      const s = this.retransmitHole(now, opts, mss, true);
+      if (s) {
+        // RFC 6675 4.3: RescueRxt starts at the end of the first retransmission.
+        if (this.recovery === Recovery.Sack && this.rescueRxt === undefined) this.rescueRxt = this.sb.highRxt;
+        return s;
+      }
     }
     if (this.probeNow) {
       this.probeNow = false;
-      const s = this.retransmitFront(now, 1);
+      const s = this.retransmitFront(now, 1, opts);
       if (s) return s;
     }
+    const pipe = this.pipe();
+    const room = this.cc.cwnd - pipe;
+    // Rule 1: lost octets, when cwnd - pipe >= 1 SMSS (RFC 6675 (C)) or nothing is in flight.
+    if (room >= mss || pipe === 0) {
+      const s = this.retransmitHole(now, opts, mss, true);
+      if (s) return s;
+    }
+    // Rule 2: new data. Limited transmit (RFC 3042): on the first two duplicate ACKs without SACK
+    // information, up to two segments beyond cwnd (with SACK, pipe already excludes what was SACKed).
+    const limited = this.recovery === Recovery.None && this.dupAcks > 0 && this.dupAcks < DUP_THRESH && this.sb.sackedBytes === 0;
+    const s = this.newDataSegment(now, opts, mss, room + (limited ? Math.min(this.dupAcks, 2) * this.effMssBase : 0));
+    if (s) return s;
+    if (this.recovery === Recovery.Sack && room >= mss) {
+      // Rule 3: un-SACKed octets below the highest SACKed one, not yet deemed lost.
+      const r3 = this.retransmitHole(now, opts, mss, false);
+      if (r3) return r3;
+      // Rule 4: one rescue retransmission per recovery, of the highest un-SACKed octets, so a loss
+      // at the tail of the window still gets an ACK clock (HighRxt is not updated).
+      if (this.rescueRxt === undefined || seqGt(this.sndUna, this.rescueRxt)) {
+        const start = this.sb.rescueStart(this.sndMax, mss);
+        if (start !== undefined) {
+          const seg = this.holeSegment(now, opts, start, this.sb.holeEnd, mss);
+          if (seg) {
+            this.rescueRxt = this.recover;
+            return seg;
+          }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Rule 2: new data at SND.NXT, within the peer's window and `room`, with Nagle and SWS avoidance. */
+  private newDataSegment(now: number, opts: TcpOption[], mss: number, room: number): TcpRepr | undefined {
     const off = seqDiff(this.sndNxt, this.sndBufSeq);
     const queued = off >= 0 ? this.sndBuf.length - off : 0;
     const finToSend = this.finQueued && seqLe(this.sndNxt, this.finSeq);
     if (queued <= 0 && !finToSend) return undefined;
+    if (this.sndMax === this.sndUna && this.lastDataSentAt !== undefined && this.config.slowStartAfterIdle && now - this.lastDataSentAt > this.rtt.rto) {
+      // RFC 5681 4.1: restart from at most the initial window after an idle period over one RTO.
+      this.cc.onIdleRestart?.(this.ccContext(now, 0));
+      this.lastDataSentAt = now;
+      room = this.cc.cwnd - this.pipe();
+    }
     const usable = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
-    const cwndRoom = this.cc.cwnd - seqDiff(this.sndNxt, this.sndUna);
-    const opts = this.dataOptions(now);
-    const mss = this.segmentDataMax(opts);
-    const len = Math.max(0, Math.min(queued, mss, usable, cwndRoom));
+    const len = Math.max(0, Math.min(queued, mss, usable, room));
+    if (len < Math.min(queued, mss, usable) && room < mss) this.cwndLimited = true;
     const fin = finToSend && len === queued && usable > len;
     if (len === 0 && !fin) return undefined;
     const retransmission = seqLt(this.sndNxt, this.sndMax);
@@ -1743,11 +1914,34 @@ export class TcpConnection {
     return this.dataSegment(now, this.sndNxt, len, fin, opts, retransmission);
   }
 
-  /** Send `max` bytes (at least the FIN) starting at SND.UNA: fast retransmit, probes. */
-  private retransmitFront(now: number, max: number): TcpRepr | undefined {
+  /**
+   * Rules 1 and 3: retransmit from the first hole at or above HighRxt that is lost (`lostOnly`) or
+   * below the highest SACKed octet, within the peer's window; HighRxt moves past it (RFC 6675 C.2).
+   */
+  private retransmitHole(now: number, opts: TcpOption[], mss: number, lostOnly: boolean): TcpRepr | undefined {
+    // A hole that reaches SND.MAX runs on into new data, up to the window: one segment instead of a
+    // short retransmission and a new one.
+    const start = this.sb.nextHole(lostOnly, seqAdd(this.sndUna, this.sndWnd));
+    if (start === undefined) return undefined;
+    const seg = this.holeSegment(now, opts, start, this.sb.holeEnd, mss);
+    if (seg) this.sb.retransmitted(seqAdd(start, seg.payload.length + (seg.flags & FIN ? 1 : 0)));
+    return seg;
+  }
+
+  /** A retransmission of up to `mss` octets of [start, end) (the FIN, if the hole holds it). */
+  private holeSegment(now: number, opts: TcpOption[], start: number, end: number, mss: number): TcpRepr | undefined {
+    const off = seqDiff(start, this.sndBufSeq);
+    const avail = off >= 0 ? this.sndBuf.length - off : 0;
+    const len = Math.max(0, Math.min(mss, avail, seqDiff(end, start)));
+    const fin = this.finQueued && seqAdd(start, len) === this.finSeq && seqLt(this.finSeq, end);
+    if (len === 0 && !fin) return undefined;
+    return this.dataSegment(now, start, len, fin, opts, true);
+  }
+
+  /** Send `max` bytes (at least the FIN) starting at SND.UNA: zero-window probes. */
+  private retransmitFront(now: number, max: number, opts: TcpOption[]): TcpRepr | undefined {
     const off = seqDiff(this.sndUna, this.sndBufSeq);
     const avail = off >= 0 ? this.sndBuf.length - off : 0;
-    const opts = this.dataOptions(now);
     const len = Math.max(0, Math.min(max, avail, this.segmentDataMax(opts)));
     const fin = this.finQueued && len === avail && seqLe(this.sndUna, this.finSeq) && (len < max || avail === 0);
     if (len === 0 && !fin) return undefined;
@@ -1773,7 +1967,16 @@ export class TcpConnection {
       }
       this.sndMax = end;
     }
-    if (retransmission) this.counters.retransmissions++;
+    this.lastDataSentAt = now;
+    if (retransmission) {
+      this.counters.retransmissions++;
+      // Karn (RFC 6298 3): the timed segment was sent again; its ACK would be ambiguous.
+      if (this.rttSeq !== undefined && seqGt(this.rttSeq, seq) && seqLe(this.rttSeq, end)) this.rttSeq = undefined;
+      if (this.rxtTsval === undefined) {
+        this.rxtTsval = this.tsNow(now);
+        this.rxtEpisodeEnd = this.sndMax;
+      }
+    }
     if (this.sndWnd > 0 && this.tRetransmit === NEVER) this.tRetransmit = now + this.rtt.rto; // RFC 6298 5.1
     return seg;
   }

@@ -119,6 +119,8 @@ export interface TcpCounters {
   challengeAcks: number;
   challengeAcksSuppressed: number;
   dupAcksIn: number;
+  /** ACKs carrying a D-SACK block (RFC 2883): duplicates the peer reported. */
+  dsacksIn: number;
   drops: Record<DropReason, number>;
 }
 
@@ -136,6 +138,7 @@ export function newCounters(): TcpCounters {
     challengeAcks: 0,
     challengeAcksSuppressed: 0,
     dupAcksIn: 0,
+    dsacksIn: 0,
     drops,
   };
 }

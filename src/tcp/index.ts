@@ -36,12 +36,15 @@ export {
 export { IsnGenerator, isnClock, issAbove, type ConnectionTuple } from './isn.js';
 export { siphash24, siphash24Words } from './siphash.js';
 export {
-  Reno,
   NoCongestionControl,
   initialWindow,
+  halvedWindow,
   type CongestionControl,
   type CongestionContext,
   type CongestionControlFactory,
 } from './congestion.js';
+export { Reno } from './reno.js';
+export { Cubic, CUBIC_BETA, CUBIC_C } from './cubic.js';
+export { Scoreboard, DUP_THRESH } from './scoreboard.js';
 export { RttEstimator } from './rtt.js';
 export { synOptions, optionsLength, type SynOptionParams } from './options.js';

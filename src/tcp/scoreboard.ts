@@ -217,6 +217,29 @@ export class Scoreboard {
 
   private holeEndAbs = 0;
 
+  /**
+   * NextSeg() rule 4: where a rescue retransmission of up to `mss` octets starts so that it holds the
+   * highest outstanding un-SACKed octet (undefined when everything outstanding is SACKed); the end
+   * goes to `holeEnd`.
+   */
+  rescueStart(sndMax: number, mss: number): number | undefined {
+    const set = this.sacked;
+    let end = this.abs(sndMax);
+    let floor = this.unaAbs;
+    const n = set.count;
+    if (n > 0) {
+      if (set.endAt(n - 1) >= end) {
+        end = set.startAt(n - 1);
+        if (n > 1) floor = Math.max(floor, set.endAt(n - 2));
+      } else {
+        floor = Math.max(floor, set.endAt(n - 1));
+      }
+    }
+    if (end <= floor) return undefined;
+    this.holeEndAbs = end;
+    return this.seq(Math.max(floor, end - mss));
+  }
+
   /** End (exclusive) of the hole `nextHole` returned. */
   get holeEnd(): number {
     return this.seq(this.holeEndAbs);

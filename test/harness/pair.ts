@@ -1,16 +1,29 @@
 /**
  * A deterministic simulation of two engines wired back to back (after quinn-proto's `Pair` and
- * smoltcp's netsim): virtual time, a seeded PRNG deciding loss, duplication, reordering and delay
- * per segment. Every run is reproducible from its seed: same seed, same trace.
+ * smoltcp's netsim): virtual time, and a seeded PRNG deciding loss, duplication, reordering,
+ * corruption and delay per segment, with an optional bottleneck of limited rate and buffer in each
+ * direction. Every run is reproducible from its seed: same seed, same trace.
  *
  * A is the active opener (`connect`), B a passive one (`listen`). Each step: the application
  * callback acts, both engines' output is drained onto the link, then time jumps to the next event
  * (a delivery or an engine deadline).
+ *
+ * What the link does to a segment, in order: the bottleneck (if `rate` is set) queues it behind the
+ * segments before it and drops it when its buffer (`queue` bytes) is full (congestion loss); then it
+ * is lost with probability `loss`; corrupted with probability `corrupt`; delivered twice with
+ * probability `duplicate`; each copy arrives after `delay` + jitter (+ `reorderDelay` with
+ * probability `reorder`). A corrupted segment really is corrupted: it is encoded with the wire codec
+ * (IPv4 pseudo-header checksum), one random bit is flipped, and it is delivered only if the codec
+ * still parses it with a good checksum (a single flipped bit never passes the internet checksum, so
+ * it is dropped the way the stack drops it). With `wire: true` every segment goes through the codec.
+ *
+ * Invariant: the link copies what it carries, so a segment's bytes are fixed at transmission even
+ * when the engine hands out views of its buffers.
  */
 import { TcpConnection } from '../../src/tcp/connection.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import type { TcpEvent } from '../../src/tcp/events.js';
-import type { TcpRepr } from '../../src/wire/tcp.js';
+import { emitTcp, parseTcp, TcpPacket, tcpBufferLength, type TcpRepr } from '../../src/wire/tcp.js';
 import { Prng } from './prng.js';
 
 export interface LinkConfig {
@@ -25,6 +38,14 @@ export interface LinkConfig {
   /** Probability that a segment is held back by an extra `reorderDelay` ms. */
   readonly reorder?: number;
   readonly reorderDelay?: number;
+  /** Probability that one bit of a segment is flipped on the way (it then fails the checksum). */
+  readonly corrupt?: number;
+  /** Bottleneck rate in bytes per ms (1 byte/ms = 8 kbit/s); Infinity = no bottleneck. */
+  readonly rate?: number;
+  /** Bottleneck buffer in bytes (drop-tail); Infinity = unbounded. Only with `rate`. */
+  readonly queue?: number;
+  /** Encode and decode every segment with the wire codec and its checksum. */
+  readonly wire?: boolean;
 }
 
 export interface PairOptions {
@@ -44,7 +65,7 @@ export interface TraceEntry {
   readonly t: number;
   readonly from: Side;
   readonly seg: TcpRepr;
-  readonly fate: 'sent' | 'lost' | 'duplicated';
+  readonly fate: 'sent' | 'lost' | 'duplicated' | 'corrupted' | 'queue-full';
 }
 
 interface Delivery {
@@ -52,6 +73,61 @@ interface Delivery {
   readonly order: number;
   readonly to: Side;
   readonly seg: TcpRepr;
+}
+
+/** Addresses for the pseudo-header when segments go through the codec. */
+const IP_A = { src: 0x0a000001, dst: 0x0a000002 };
+const IP_B = { src: 0x0a000002, dst: 0x0a000001 };
+/** Bytes of IPv4 header a segment occupies on the bottleneck besides its TCP bytes. */
+const IP_HEADER = 20;
+
+/** A binary min-heap of deliveries ordered by (time, order of transmission). */
+class DeliveryQueue {
+  private heap: Delivery[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  peek(): Delivery | undefined {
+    return this.heap[0];
+  }
+
+  push(d: Delivery): void {
+    const h = this.heap;
+    h.push(d);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  pop(): Delivery | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (top === undefined || last === undefined || h.length === 0) return top;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && before(h[l]!, h[m]!)) m = l;
+      if (r < h.length && before(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+    return top;
+  }
+}
+
+function before(x: Delivery, y: Delivery): boolean {
+  return x.t < y.t || (x.t === y.t && x.order < y.order);
 }
 
 export class Pair {
@@ -66,13 +142,34 @@ export class Pair {
   sent = { A: 0, B: 0 };
   lost = 0;
   duplicated = 0;
-  private queue: Delivery[] = [];
+  /** Segments whose flipped bit the checksum caught (dropped). */
+  corrupted = 0;
+  /** Segments dropped by a full bottleneck buffer. */
+  queueDrops = 0;
+  /** Segments handed to an engine. */
+  delivered = 0;
+  private queue = new DeliveryQueue();
   private order = 0;
   private readonly keepTrace: boolean;
+  /** When each direction's bottleneck is next free. */
+  private busyUntil = { A: 0, B: 0 };
+  private scratch = new Uint8Array(70_000);
 
   constructor(o: PairOptions) {
     this.rng = new Prng(o.seed);
-    this.link = { delay: 5, jitter: 0, loss: 0, duplicate: 0, reorder: 0, reorderDelay: 20, ...o.link };
+    this.link = {
+      delay: 5,
+      jitter: 0,
+      loss: 0,
+      duplicate: 0,
+      reorder: 0,
+      reorderDelay: 20,
+      corrupt: 0,
+      rate: Infinity,
+      queue: Infinity,
+      wire: false,
+      ...o.link,
+    };
     this.keepTrace = o.trace ?? false;
     this.a = TcpConnection.connect({ now: 0, localPort: 40000, remotePort: 80, iss: o.issA ?? this.rng.nextU32(), config: o.configA ?? {} });
     const issB = o.issB ?? this.rng.nextU32();
@@ -93,28 +190,74 @@ export class Pair {
     }
   }
 
-  private transmit(from: Side, seg: TcpRepr): void {
+  private record(from: Side, seg: TcpRepr, fate: TraceEntry['fate']): void {
+    if (this.keepTrace) this.trace.push({ t: this.now, from, seg, fate });
+  }
+
+  private transmit(from: Side, original: TcpRepr): void {
     this.sent[from]++;
     const l = this.link;
+    const seg: TcpRepr = original.payload.length > 0 ? { ...original, payload: original.payload.slice() } : original;
+    let departs = this.now;
+    if (l.rate !== Infinity) {
+      const size = tcpBufferLength(seg) + IP_HEADER;
+      const start = Math.max(this.now, this.busyUntil[from]);
+      const backlog = (start - this.now) * l.rate;
+      if (backlog + size > l.queue) {
+        this.queueDrops++;
+        this.record(from, seg, 'queue-full');
+        return;
+      }
+      departs = start + size / l.rate;
+      this.busyUntil[from] = departs;
+    }
     if (this.rng.chance(l.loss)) {
       this.lost++;
-      if (this.keepTrace) this.trace.push({ t: this.now, from, seg, fate: 'lost' });
+      this.record(from, seg, 'lost');
       return;
+    }
+    let delivered = seg;
+    if (this.rng.chance(l.corrupt)) {
+      const r = this.throughCodec(from, seg, true);
+      if (r === undefined) {
+        this.corrupted++;
+        this.record(from, seg, 'corrupted');
+        return;
+      }
+      delivered = r;
+    } else if (l.wire) {
+      const r = this.throughCodec(from, seg, false);
+      if (r === undefined) throw new Error(`the codec rejected an engine segment: ${JSON.stringify({ ...seg, payload: seg.payload.length })}`);
+      delivered = r;
     }
     const copies = this.rng.chance(l.duplicate) ? 2 : 1;
     if (copies === 2) this.duplicated++;
-    if (this.keepTrace) this.trace.push({ t: this.now, from, seg, fate: copies === 2 ? 'duplicated' : 'sent' });
+    this.record(from, seg, copies === 2 ? 'duplicated' : 'sent');
     for (let i = 0; i < copies; i++) {
-      let t = this.now + l.delay + (l.jitter > 0 ? this.rng.next() * l.jitter : 0);
+      let t = departs + l.delay + (l.jitter > 0 ? this.rng.next() * l.jitter : 0);
       if (this.rng.chance(l.reorder)) t += l.reorderDelay;
-      this.queue.push({ t, order: this.order++, to: from === 'A' ? 'B' : 'A', seg });
+      this.queue.push({ t, order: this.order++, to: from === 'A' ? 'B' : 'A', seg: delivered });
     }
+  }
+
+  /** Encode with checksum, optionally flip one random bit, decode with checksum verification. */
+  private throughCodec(from: Side, seg: TcpRepr, flip: boolean): TcpRepr | undefined {
+    const ip = from === 'A' ? IP_A : IP_B;
+    const n = emitTcp(seg, this.scratch, ip);
+    const bytes = this.scratch.slice(0, n);
+    if (flip) {
+      const bit = this.rng.int(0, n * 8 - 1);
+      bytes[bit >>> 3] = (bytes[bit >>> 3] ?? 0) ^ (1 << (bit & 7));
+    }
+    const r = parseTcp(new TcpPacket(bytes), ip);
+    return r.ok ? r.value : undefined;
   }
 
   /** The time of the next delivery or engine deadline (or `appWake`, when the application asks). */
   nextEventTime(appWake?: number): number | undefined {
     let t = appWake !== undefined && appWake > this.now ? appWake : Infinity;
-    for (const d of this.queue) if (d.t < t) t = d.t;
+    const d = this.queue.peek();
+    if (d !== undefined && d.t < t) t = d.t;
     const ta = this.a.pollAt();
     const tb = this.b.pollAt();
     if (ta !== undefined && ta < t) t = ta;
@@ -122,14 +265,21 @@ export class Pair {
     return t === Infinity ? undefined : t;
   }
 
+  /** Segments in flight on the link. */
+  get inFlight(): number {
+    return this.queue.size;
+  }
+
   /** Advance to the next event and process everything due then. Returns false if nothing is pending. */
   step(appWake?: number): boolean {
     const t = this.nextEventTime(appWake);
     if (t === undefined) return false;
     this.now = Math.max(this.now, t);
-    const due = this.queue.filter((d) => d.t <= this.now).sort((x, y) => x.t - y.t || x.order - y.order);
-    this.queue = this.queue.filter((d) => d.t > this.now);
-    for (const d of due) this.conn(d.to).handleSegment(this.now, d.seg);
+    for (let d = this.queue.peek(); d !== undefined && d.t <= this.now; d = this.queue.peek()) {
+      this.queue.pop();
+      this.delivered++;
+      this.conn(d.to).handleSegment(this.now, d.seg);
+    }
     for (const c of [this.a, this.b]) {
       const at = c.pollAt();
       if (at !== undefined && at <= this.now) c.handleTimeout(this.now);
