@@ -1,9 +1,10 @@
 /**
  * A sans-IO TCP/IP host: interfaces with IPv4/IPv6 addresses, the IP receive path (header and TCP
- * checksums verified, fragments reassembled, ICMP echo answered), demultiplexing by 4-tuple to TCP
- * engine connections (src/tcp), listeners with a bounded backlog, ephemeral ports (RFC 6056
- * algorithm 1: random start from the injected generator, linear probe past ports in use), and RSTs
- * for segments to closed ports (RFC 9293 3.10.7.1, the engine's resetFor).
+ * checksums verified, fragments reassembled, ICMP echo answered, ICMP errors handed to the connection
+ * whose segment they quote), demultiplexing by 4-tuple to TCP engine connections (src/tcp),
+ * listeners with a bounded backlog, ephemeral ports (RFC 6056 algorithm 1: random start from the
+ * injected generator, linear probe past ports in use), and RSTs for segments to closed ports
+ * (RFC 9293 3.10.7.1, the engine's resetFor).
  *
  * Driving it (what a driver in src/stack/driver.ts does):
  *   stack.receive(now, ipPacket, iface)   for every packet from a link;
@@ -28,7 +29,7 @@
 import { SynackError } from '../errors.js';
 import { TcpConnection, type SegmentMeta } from '../tcp/connection.js';
 import type { TcpConfig } from '../tcp/config.js';
-import type { TcpEvent } from '../tcp/events.js';
+import type { IcmpNotice, TcpEvent } from '../tcp/events.js';
 import { IsnGenerator, issAbove, type ConnectionTuple } from '../tcp/isn.js';
 import { listenSegment } from '../tcp/listen.js';
 import { resetFor } from '../tcp/reset.js';
@@ -822,7 +823,7 @@ export class Stack {
     }
     const pair: IpAddressPair = { src, dst };
     if (protocol === 6) this.tcpIn(now, iface, pair, dst, src, payload, packet);
-    else if (protocol === 1) this.icmpv4In(iface, src, dst, payload, packet);
+    else if (protocol === 1) this.icmpv4In(now, iface, src, dst, payload, packet);
     else this.drop('ip-unknown-protocol', iface, packet);
   }
 
@@ -853,10 +854,11 @@ export class Stack {
     return buf;
   }
 
-  private icmpv4In(iface: number, src: number, dst: number, body: Uint8Array, packet: Uint8Array): void {
+  private icmpv4In(now: number, iface: number, src: number, dst: number, body: Uint8Array, packet: Uint8Array): void {
     const r = parseIcmpv4(new Icmpv4Packet(body));
     if (!r.ok) return this.drop(r.error.code === 'ERR_SYNACK_WIRE_BAD_CHECKSUM' ? 'icmp-bad-checksum' : 'icmp-malformed', iface, packet);
-    if (!this.icmpEcho || r.value.type !== Icmpv4Type.ECHO_REQUEST || r.value.code !== 0) return this.drop('icmp-ignored', iface, packet);
+    if (r.value.type !== Icmpv4Type.ECHO_REQUEST) return this.icmpErrorIn(now, iface, icmpv4Notice(r.value), packet);
+    if (!this.icmpEcho || r.value.code !== 0) return this.drop('icmp-ignored', iface, packet);
     // RFC 1122 3.2.2.6: echo reply with the same identifier, sequence number and data.
     const reply: IcmpRepr = { type: Icmpv4Type.ECHO_REPLY, code: 0, rest: r.value.rest, payload: r.value.payload };
     const len = icmpBufferLength(reply);
@@ -909,7 +911,7 @@ export class Stack {
     const upper = packet.subarray(chain.upperOffset, chain.upperOffset + chain.upperLength);
     const pair = ipv6PseudoHeaderAddresses(repr, chain);
     if (chain.upperProtocol === 6) this.tcpIn(now, iface, pair, repr.dst, repr.src, upper, packet);
-    else if (chain.upperProtocol === 58) this.icmpv6In(iface, repr.src, repr.dst, upper, packet, pair);
+    else if (chain.upperProtocol === 58) this.icmpv6In(now, iface, repr.src, repr.dst, upper, packet, pair);
     else this.drop('ip-unknown-protocol', iface, packet);
   }
 
@@ -919,10 +921,11 @@ export class Stack {
     return buf;
   }
 
-  private icmpv6In(iface: number, src: Uint8Array, dst: Uint8Array, body: Uint8Array, packet: Uint8Array, pair: IpAddressPair): void {
+  private icmpv6In(now: number, iface: number, src: Uint8Array, dst: Uint8Array, body: Uint8Array, packet: Uint8Array, pair: IpAddressPair): void {
     const r = parseIcmpv6(new Icmpv6Packet(body), pair);
     if (!r.ok) return this.drop(r.error.code === 'ERR_SYNACK_WIRE_BAD_CHECKSUM' ? 'icmp-bad-checksum' : 'icmp-malformed', iface, packet);
-    if (!this.icmpEcho || r.value.type !== Icmpv6Type.ECHO_REQUEST || r.value.code !== 0) return this.drop('icmp-ignored', iface, packet);
+    if (r.value.type !== Icmpv6Type.ECHO_REQUEST) return this.icmpErrorIn(now, iface, icmpv6Notice(r.value), packet);
+    if (!this.icmpEcho || r.value.code !== 0) return this.drop('icmp-ignored', iface, packet);
     // RFC 4443 4.2: echo reply with the identifier, sequence number and data of the request.
     const reply: IcmpRepr = { type: Icmpv6Type.ECHO_REPLY, code: 0, rest: r.value.rest, payload: r.value.payload };
     const len = icmpBufferLength(reply);
@@ -930,6 +933,18 @@ export class Stack {
     emitIcmpv6(reply, buf.subarray(40), { src: dst, dst: src });
     this.counters.echoReplies++;
     this.output(iface, buf);
+  }
+
+  /**
+   * An ICMP or ICMPv6 error (RFC 9293 3.9.2.2, MUST-54): handed to the connection that sent the
+   * quoted segment, found by the 4-tuple in the quoted headers. The engine decides what it means
+   * (and ignores a quoted sequence number it has not outstanding, RFC 5927 4.1).
+   */
+  private icmpErrorIn(now: number, iface: number, q: QuotedError | undefined, packet: Uint8Array): void {
+    const e = q === undefined ? undefined : this.conns.get(tupleKey(q.local, q.localPort, q.remote, q.remotePort));
+    if (q === undefined || e === undefined) return this.drop('icmp-ignored', iface, packet);
+    e.conn.handleIcmp(now, q.notice);
+    this.markDirty(e);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1049,6 +1064,107 @@ export class Stack {
     this.outbox.push({ iface, packet });
     if (!this.flushing) this.wake();
   }
+}
+
+/** An ICMP error about one of our TCP segments: the quoted 4-tuple (from our side) and the notice. */
+interface QuotedError {
+  readonly local: IpAddress;
+  readonly remote: IpAddress;
+  readonly localPort: number;
+  readonly remotePort: number;
+  readonly notice: IcmpNotice;
+}
+
+/** RFC 1191 section 7: MTU plateaus, for a "fragmentation needed" from a router that gives no MTU. */
+const MTU_PLATEAUS = [32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68];
+
+/**
+ * An ICMPv4 error as an engine notice (RFC 9293 3.9.2.2, RFC 1122 4.2.3.9), or undefined when the
+ * message is not an error about a TCP segment we sent. The body quotes the IP header and at least
+ * the first 8 bytes of the TCP header (ports and sequence number, RFC 792).
+ */
+function icmpv4Notice(m: IcmpRepr): QuotedError | undefined {
+  const b = m.payload;
+  if (b.length < 20) return undefined;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const ihl = (dv.getUint8(0) & 0x0f) * 4;
+  if (dv.getUint8(0) >>> 4 !== 4 || ihl < 20 || b.length < ihl + 8 || dv.getUint8(9) !== 6) return undefined;
+  if ((dv.getUint16(6) & 0x1fff) !== 0) return undefined; // a later fragment quotes no TCP header
+  const seq = dv.getUint32(ihl + 4);
+  let notice: IcmpNotice;
+  switch (m.type) {
+    case Icmpv4Type.DEST_UNREACHABLE:
+      if (m.code === 4) {
+        // Fragmentation needed and DF set (RFC 1191): the next-hop MTU, or the plateau below the
+        // quoted datagram's length when the router did not say.
+        const said = m.rest & 0xffff;
+        const total = dv.getUint16(2);
+        notice = { kind: 'packet-too-big', mtu: said !== 0 ? said : (MTU_PLATEAUS.find((p) => p < total) ?? 68), seq };
+      } else {
+        notice = { kind: 'unreachable', code: m.code, seq };
+      }
+      break;
+    case Icmpv4Type.SOURCE_QUENCH:
+      notice = { kind: 'source-quench', seq };
+      break;
+    case Icmpv4Type.TIME_EXCEEDED:
+      notice = { kind: 'time-exceeded', seq };
+      break;
+    case Icmpv4Type.PARAMETER_PROBLEM:
+      notice = { kind: 'parameter-problem', seq };
+      break;
+    default:
+      return undefined;
+  }
+  return { local: dv.getUint32(12), remote: dv.getUint32(16), localPort: dv.getUint16(ihl), remotePort: dv.getUint16(ihl + 2), notice };
+}
+
+/**
+ * ICMPv6 destination-unreachable codes (RFC 4443 3.1) as the ICMPv4 codes the engine judges by:
+ * no route -> net unreachable, beyond scope and address unreachable -> host unreachable (soft, RFC
+ * 9293 3.9.2.2), port unreachable -> port unreachable (hard), policy codes -> administratively
+ * prohibited (13, soft).
+ */
+const V6_UNREACHABLE_AS_V4 = [0, 13, 1, 1, 3, 13, 13];
+
+/** An ICMPv6 error as an engine notice; the body quotes as much of our packet as fits (RFC 4443 2.4). */
+function icmpv6Notice(m: IcmpRepr): QuotedError | undefined {
+  const b = m.payload;
+  if (b.length < 48) return undefined;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (dv.getUint8(0) >>> 4 !== 6) return undefined;
+  // Walk the quoted extension headers (a bounded number) to the TCP header.
+  let nh = dv.getUint8(6);
+  let off = 40;
+  for (let hops = 0; nh !== 6; hops++) {
+    if (hops === 8 || off + 8 > b.length) return undefined;
+    const next = dv.getUint8(off);
+    if (nh === 0 || nh === 43 || nh === 60) off += (dv.getUint8(off + 1) + 1) * 8;
+    else if (nh === 51) off += (dv.getUint8(off + 1) + 2) * 4;
+    else if (nh === 44 && (dv.getUint16(off + 2) & 0xfff8) === 0) off += 8;
+    else return undefined;
+    nh = next;
+  }
+  if (off + 8 > b.length) return undefined;
+  const seq = dv.getUint32(off + 4);
+  let notice: IcmpNotice;
+  switch (m.type) {
+    case Icmpv6Type.DEST_UNREACHABLE:
+      notice = { kind: 'unreachable', code: V6_UNREACHABLE_AS_V4[m.code] ?? 13, seq };
+      break;
+    case Icmpv6Type.PACKET_TOO_BIG:
+      notice = { kind: 'packet-too-big', mtu: m.rest, seq };
+      break;
+    case Icmpv6Type.TIME_EXCEEDED:
+      notice = { kind: 'time-exceeded', seq };
+      break;
+    case Icmpv6Type.PARAMETER_PROBLEM:
+      notice = { kind: 'parameter-problem', seq };
+      break;
+    default:
+      return undefined;
+  }
+  return { local: b.slice(8, 24), remote: b.slice(24, 40), localPort: dv.getUint16(off), remotePort: dv.getUint16(off + 2), notice };
 }
 
 /** The packet without its fragment header: the unfragmentable part, then `data`. */

@@ -5,10 +5,13 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SynackError } from '../../src/errors.js';
 import { formatAddress } from '../../src/stack/address.js';
 import { createNodeStack } from '../../src/stack/node.js';
 import { TcpState } from '../../src/tcp/state.js';
-import { emitIpv4, emitIpv6, emitTcp, Ipv4Packet, Ipv6Packet, tcpBufferLength, type TcpRepr } from '../../src/wire/index.js';
+import { emitIcmpv4, emitIcmpv6, emitIpv4, emitIpv6, emitTcp, icmpBufferLength, Ipv4Packet, Ipv6Packet, tcpBufferLength, type TcpRepr } from '../../src/wire/index.js';
+import type { StackConnection } from '../../src/stack/stack.js';
+import type { TcpEvent } from '../../src/tcp/events.js';
 import { ACK, addr, decode, FIN, handshake, Host, PSH, RST, SYN, tcpPacket, tcpRepr } from '../stack/packets.js';
 
 const A = '10.0.0.1';
@@ -108,7 +111,7 @@ describe('OPEN (3.9.1.1)', () => {
     // Through the socket API the error comes as an 'error' event.
     const s = h.stack.connect({ host: '239.0.0.1', port: 80 });
     let code = '';
-    s.on('error', (e) => (code = (e as { code: string }).code));
+    s.on('error', (e) => (code = e instanceof SynackError ? e.code : String(e)));
     assert.deepEqual(h.out(), []);
     assert.equal(code, 'ENETUNREACH');
     assert.equal(h.stack.connectionCount, 0);
@@ -195,6 +198,111 @@ describe('the IP layer below TCP (3.9.2)', () => {
       const out = h.raw(100);
       assert.ok(out.length >= 3);
       for (const p of out) decode(p); // parses with the pseudo-header and fails on a wrong checksum
+    }
+  });
+});
+
+describe('ICMP errors from the IP layer (3.9.2.2)', () => {
+  /** An ICMPv4 or ICMPv6 error from `from` to `to` quoting `quoted`. */
+  function icmpError(from: string, to: string, type: number, code: number, rest: number, quoted: Uint8Array): Uint8Array {
+    const repr = { type, code, rest, payload: quoted };
+    const len = icmpBufferLength(repr);
+    const s = addr(from);
+    const d = addr(to);
+    if (typeof s === 'number') {
+      const buf = new Uint8Array(20 + len);
+      emitIpv4({ src: s, dst: d as number, protocol: 1, ttl: 64, dscp: 0, ecn: 0, identification: 9, dontFragment: false, moreFragments: false, fragmentOffset: 0, options: new Uint8Array(0), payloadLength: len }, buf);
+      emitIcmpv4(repr, buf.subarray(20));
+      return buf;
+    }
+    const buf = new Uint8Array(40 + len);
+    emitIpv6({ src: s, dst: d as Uint8Array, nextHeader: 58, hopLimit: 64, trafficClass: 0, flowLabel: 0, payloadLength: len }, buf);
+    emitIcmpv6(repr, buf.subarray(40), { src: s, dst: d as Uint8Array });
+    return buf;
+  }
+
+  /** An established active open from B to `peer`:80; its events are recorded. */
+  function open(h: Host, peer: string): { e: StackConnection; events: TcpEvent[] } {
+    const e = h.stack.openConnection({ remoteAddress: addr(peer), remotePort: 80 });
+    const syn = h.out()[0]?.tcp;
+    h.in(tcpPacket({ src: peer, dst: formatAddress(e.localAddress), srcPort: 80, dstPort: e.localPort, seq: 5000, ack: (syn?.seq ?? 0) + 1, flags: SYN | ACK, options: [MSS] }));
+    h.out();
+    const events: TcpEvent[] = [];
+    e.attach({ handleEvent: (ev) => events.push(ev), onTimer: () => undefined });
+    h.out(); // the events from before attach() ('connected') are replayed here
+    assert.equal(e.conn.state, TcpState.Established);
+    events.length = 0;
+    return { e, events };
+  }
+
+  function sendData(h: Host, e: StackConnection, n: number): Uint8Array[] {
+    e.conn.setNoDelay(true);
+    e.conn.send(new Uint8Array(n).fill(0x61));
+    e.kick();
+    return h.raw();
+  }
+
+  test('an ICMP error reaches the connection whose segment it quotes: soft errors are reported, port unreachable aborts (MUST-54, MUST-55, MUST-56, SHLD-25, SHLD-26)', () => {
+    const h = new Host();
+    const { e, events } = open(h, A);
+    const [data] = sendData(h, e, 100);
+    assert.ok(data);
+    const seq = decode(data).tcp?.seq;
+    const quoted = data.slice(0, 28); // the IP header and the first 8 bytes of TCP (RFC 792)
+    const router = '10.0.0.254';
+    h.in(icmpError(router, B, 3, 1, 0, quoted)); // host unreachable: soft
+    h.in(icmpError(router, B, 11, 0, 0, quoted)); // TTL exceeded in transit: soft
+    h.in(icmpError(router, B, 4, 0, 0, quoted)); // source quench: silently discarded
+    h.out();
+    assert.deepEqual(events, [
+      { type: 'icmp-error', notice: { kind: 'unreachable', code: 1, seq } },
+      { type: 'icmp-error', notice: { kind: 'time-exceeded', seq } },
+    ]);
+    assert.equal(e.conn.state, TcpState.Established);
+    // An error quoting another 4-tuple (here: another local port) is not this connection's.
+    const other = quoted.slice();
+    other[20] = (other[20] as number) ^ 0x01;
+    h.in(icmpError(router, B, 3, 3, 0, other));
+    h.out();
+    assert.equal(e.conn.state, TcpState.Established);
+    assert.equal(h.stack.counters.drops['icmp-ignored'], 1);
+    // Port unreachable from the peer is a hard error: the connection is aborted and reported.
+    h.in(icmpError(A, B, 3, 3, 0, quoted));
+    h.out();
+    assert.deepEqual(events.at(-1), { type: 'reset', reason: 'icmp-unreachable' });
+    assert.equal(h.stack.connectionCount, 0);
+  });
+
+  test('ICMPv6 errors reach the connection too: address unreachable is reported, port unreachable aborts (MUST-54)', () => {
+    const h = new Host();
+    const { e, events } = open(h, 'fd00::1');
+    const [data] = sendData(h, e, 100);
+    assert.ok(data);
+    const seq = decode(data).tcp?.seq;
+    h.in(icmpError('fd00::fe', 'fd00::2', 1, 3, 0, data)); // address unreachable: soft
+    h.out();
+    assert.deepEqual(events, [{ type: 'icmp-error', notice: { kind: 'unreachable', code: 1, seq } }]);
+    h.in(icmpError('fd00::1', 'fd00::2', 1, 4, 0, data)); // port unreachable: hard
+    h.out();
+    assert.deepEqual(events.at(-1), { type: 'reset', reason: 'icmp-unreachable' });
+    assert.equal(e.conn.state, TcpState.Closed);
+  });
+
+  test('fragmentation needed and packet too big make the quoted connection send smaller segments (MUST-54, RFC 1191, RFC 8201)', () => {
+    for (const [peer, router, icmp, mtu, payload] of [
+      [A, '10.0.0.254', [3, 4], 1000, 1000 - 40],
+      ['fd00::1', 'fd00::fe', [2, 0], 1280, 1280 - 60],
+    ] as const) {
+      const h = new Host();
+      const { e } = open(h, peer);
+      const first = sendData(h, e, 4000);
+      assert.equal(decode(first[0] ?? new Uint8Array()).tcp?.payload.length, peer === A ? 1460 : 1440);
+      const bytes = peer === A ? (first[0] ?? new Uint8Array()).slice(0, 28) : (first[0] ?? new Uint8Array()).slice(0, 1232);
+      h.in(icmpError(router, formatAddress(e.localAddress), icmp[0], icmp[1], mtu, bytes));
+      const again = h.out().filter((d) => (d.tcp?.payload.length ?? 0) > 0);
+      assert.ok(again.length > 0, 'resent at once in smaller segments');
+      for (const d of again) assert.ok((d.tcp?.payload.length ?? 0) <= payload, `${d.tcp?.payload.length} > ${payload}`);
+      assert.equal(again[0]?.tcp?.payload.length, payload);
     }
   });
 });
