@@ -34,6 +34,8 @@ export class Cubic extends Reno {
   cwndEpoch = 0;
   /** Reno-friendly window estimate W_est (segments). */
   wEst = 0;
+  /** cwnd_prior (segments): the window when ssthresh was last set (4.3, 4.6). */
+  cwndPrior = 0;
 
   /** W_cubic(t), t in seconds, in segments. */
   wCubic(t: number): number {
@@ -66,8 +68,8 @@ export class Cubic extends Reno {
     else if (target > 1.5 * cwnd) target = 1.5 * cwnd;
     let next = cwnd + ((target - cwnd) / cwnd) * segs;
     // 4.3: the Reno-friendly estimate grows by alpha per cwnd of acknowledged segments (alpha = 1
-    // once it reaches the old maximum); in the Reno-friendly region cwnd follows it.
-    this.wEst += ((this.wEst >= this.wMax ? 1 : ALPHA_CUBIC) * segs) / cwnd;
+    // once it reaches cwnd_prior); in the Reno-friendly region cwnd follows it.
+    this.wEst += ((this.wEst >= this.cwndPrior ? 1 : ALPHA_CUBIC) * segs) / cwnd;
     if (this.wCubic(t) < this.wEst && this.wEst > next) next = this.wEst;
     this.cwnd = next * mss;
   }
@@ -79,6 +81,7 @@ export class Cubic extends Reno {
 
   override onEnterRecovery(ctx: CongestionContext): void {
     const cwnd = this.cwnd / ctx.mss;
+    this.cwndPrior = cwnd;
     // 4.7 fast convergence: a flow that loses below its previous maximum releases bandwidth.
     this.wMax = cwnd < this.wMax ? (cwnd * (1 + CUBIC_BETA)) / 2 : cwnd;
     this.epochStart = undefined;
@@ -88,7 +91,10 @@ export class Cubic extends Reno {
   override onTimeout(ctx: CongestionContext): void {
     // 4.8: Reno's loss window with CUBIC's ssthresh; the next congestion avoidance stage starts
     // with K = 0 and W_max = its starting window.
-    if (ctx.timeouts <= 1) this.wMax = 0;
+    if (ctx.timeouts <= 1) {
+      this.wMax = 0;
+      this.cwndPrior = this.cwnd / ctx.mss;
+    }
     this.epochStart = undefined;
     super.onTimeout(ctx);
   }

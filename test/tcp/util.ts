@@ -51,6 +51,13 @@ export function mssOption(mss: number): TcpOption {
   return { kind: 2, name: 'mss', mss };
 }
 
+export const SACK_PERMITTED: TcpOption = { kind: 4, name: 'sackPermitted' };
+
+/** A SACK option with blocks [left, right) (RFC 2018). */
+export function sackOption(...blocks: ReadonlyArray<readonly [number, number]>): TcpOption {
+  return { kind: 5, name: 'sack', blocks: blocks.map(([left, right]) => ({ left: left >>> 0, right: right >>> 0 })) };
+}
+
 /** Feed one segment from the peer at time `now` (default 0). */
 export function send(conn: TcpConnection, spec: SegSpec, now = 0, meta?: SegmentMeta): void {
   const { payload, ...rest } = spec;
@@ -129,6 +136,8 @@ export interface SetupOptions {
   /** The peer's window and MSS in its SYN,ACK. */
   readonly peerWindow?: number;
   readonly peerMss?: number;
+  /** Options of the peer's SYN,ACK besides the MSS (e.g. SACK-permitted). */
+  readonly peerOptions?: readonly TcpOption[];
 }
 
 /** Active open to ESTABLISHED: SYN out, SYN,ACK in, ACK out; events drained. */
@@ -142,7 +151,7 @@ export function established(o: SetupOptions = {}): TcpConnection {
     seq: peer,
     ack: (iss + 1) >>> 0,
     window: o.peerWindow ?? 65535,
-    options: [mssOption(o.peerMss ?? 1460)],
+    options: [mssOption(o.peerMss ?? 1460), ...(o.peerOptions ?? [])],
   });
   expectSent(conn, { flags: ACK, seq: (iss + 1) >>> 0, ack: (peer + 1) >>> 0 });
   expectNothing(conn);
