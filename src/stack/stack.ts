@@ -215,6 +215,8 @@ export interface OpenOptions {
   readonly localAddress?: IpAddress;
   readonly localPort?: number;
   readonly tcp?: Partial<TcpConfig>;
+  /** Differentiated Services codepoint (0..63) of every packet the connection sends (MUST-48); default 0. */
+  readonly dscp?: number;
 }
 
 export interface ListenOptions {
@@ -224,6 +226,8 @@ export interface ListenOptions {
   readonly address?: IpAddress;
   readonly backlog?: number;
   readonly tcp?: Partial<TcpConfig>;
+  /** DSCP (0..63) of the listener's replies and of the connections it accepts (MUST-48); default 0. */
+  readonly dscp?: number;
 }
 
 /** A snapshot of one connection for status displays. */
@@ -249,6 +253,7 @@ export class StackConnection {
   /** @internal */ appTimerAt = Infinity;
   private owner: ConnectionOwner | undefined;
   private orphan = false;
+  private _dscp = 0;
   private buffered: TcpEvent[] = [];
   private replayPending = false;
 
@@ -266,6 +271,20 @@ export class StackConnection {
 
   get family(): Family {
     return familyOf(this.localAddress);
+  }
+
+  /** The Differentiated Services codepoint of the packets this connection sends. */
+  get dscp(): number {
+    return this._dscp;
+  }
+
+  /**
+   * Set the DSCP (0..63) for the packets sent from now on (RFC 9293 3.9.1.9: MUST-48, and SHLD-21:
+   * it may change during the connection; SHLD-22: passed to IP unchanged, ECN bits 0). Throws
+   * SynackError('ERR_SYNACK_BAD_ARGUMENT') for other values.
+   */
+  setDscp(dscp: number): void {
+    this._dscp = checkDscp(dscp);
   }
 
   /** Become the owner; events that arrived before are replayed (deferred, in order). */
@@ -349,6 +368,7 @@ export class Listener {
     readonly address: IpAddress | undefined,
     readonly backlog: number,
     readonly tcp: Partial<TcpConfig> | undefined,
+    readonly dscp = 0,
   ) {}
 
   /** Half-open plus not yet accepted. */
@@ -549,6 +569,7 @@ export class Stack {
       local = iface?.first(family);
     }
     if (iface === undefined || local === undefined) throw new NetworkUnreachableError({ ...where, detail: `no IPv${family} interface` });
+    const dscp = checkDscp(o.dscp ?? 0);
     let port: number;
     if (o.localPort !== undefined && o.localPort !== 0) {
       checkPort(o.localPort, 'local port', false);
@@ -568,6 +589,7 @@ export class Stack {
       tsOffset: this.isnGen.timestampOffset(tuple),
     });
     const e = new StackConnection(this, conn, iface.index, local, port, o.remoteAddress, o.remotePort);
+    e.setDscp(dscp);
     this.conns.set(e.key, e);
     this.markDirty(e);
     return e;
@@ -589,7 +611,8 @@ export class Stack {
         throw new AddressInUseError({ syscall: 'listen', address: address !== undefined ? formatAddress(address) : '::', port });
       }
     }
-    const l = new Listener(this, port, address, backlog, o.tcp);
+    const dscp = checkDscp(o.dscp ?? 0);
+    const l = new Listener(this, port, address, backlog, o.tcp, dscp);
     this.listeners.set(port, [...existing, l]);
     return l;
   }
@@ -690,7 +713,7 @@ export class Stack {
         if (e.removed) continue;
         // Segments first, then events (see the module comment).
         for (let seg = e.conn.pollTransmit(now); seg !== undefined; seg = e.conn.pollTransmit(now)) {
-          this.sendSegment(e.iface, e.localAddress, e.remoteAddress, seg, e.conn.state);
+          this.sendSegment(e.iface, e.localAddress, e.remoteAddress, seg, e.conn.state, e.dscp);
         }
         for (let ev = e.conn.pollEvent(); ev !== undefined; ev = e.conn.pollEvent()) this.dispatch(e, ev, now);
         if (e.conn.isClosed && !e.dirty) this.remove(e);
@@ -832,7 +855,7 @@ export class Stack {
     return this.ipId;
   }
 
-  private ipv4Packet(src: number, dst: number, protocol: number, payloadLength: number): Uint8Array {
+  private ipv4Packet(src: number, dst: number, protocol: number, payloadLength: number, dscp = 0): Uint8Array {
     const buf = new Uint8Array(20 + payloadLength);
     emitIpv4(
       {
@@ -840,7 +863,7 @@ export class Stack {
         dst,
         protocol,
         ttl: this.ttl,
-        dscp: 0,
+        dscp,
         ecn: 0,
         identification: this.nextIpId(),
         dontFragment: true, // RFC 1191: path MTU discovery; TCP sizes segments to the MTU
@@ -915,9 +938,10 @@ export class Stack {
     else this.drop('ip-unknown-protocol', iface, packet);
   }
 
-  private ipv6Packet(src: Uint8Array, dst: Uint8Array, nextHeader: number, payloadLength: number): Uint8Array {
+  private ipv6Packet(src: Uint8Array, dst: Uint8Array, nextHeader: number, payloadLength: number, dscp = 0): Uint8Array {
     const buf = new Uint8Array(40 + payloadLength);
-    emitIpv6({ src, dst, nextHeader, hopLimit: this.ttl, trafficClass: 0, flowLabel: 0, payloadLength }, buf);
+    // The traffic class is the DSCP and two ECN bits (RFC 2474 3, RFC 3168 5).
+    emitIpv6({ src, dst, nextHeader, hopLimit: this.ttl, trafficClass: dscp << 2, flowLabel: 0, payloadLength }, buf);
     return buf;
   }
 
@@ -1019,7 +1043,7 @@ export class Stack {
       case 'reset':
         this.drop(a.reason === 'option-error' ? 'listen-option-error' : 'listen-ack', iface, packet);
         this.counters.resetsSent++;
-        this.sendSegment(iface, local, remote, a.reply, TcpState.Listen);
+        this.sendSegment(iface, local, remote, a.reply, TcpState.Listen, l.dscp);
         return;
       case 'accept':
         break;
@@ -1038,20 +1062,21 @@ export class Stack {
       tsOffset: this.isnGen.timestampOffset(tuple),
     });
     const e = new StackConnection(this, conn, iface, local, seg.dstPort, remote, seg.srcPort);
+    e.setDscp(l.dscp);
     e.listener = l;
     l.halfOpen.add(e);
     this.conns.set(e.key, e);
     this.markDirty(e);
   }
 
-  private sendSegment(iface: number, local: IpAddress, remote: IpAddress, seg: TcpRepr, state: TcpState): void {
+  private sendSegment(iface: number, local: IpAddress, remote: IpAddress, seg: TcpRepr, state: TcpState, dscp = 0): void {
     const len = tcpBufferLength(seg);
     let buf: Uint8Array;
     if (typeof local === 'number') {
-      buf = this.ipv4Packet(local, remote as number, 6, len);
+      buf = this.ipv4Packet(local, remote as number, 6, len, dscp);
       emitTcp(seg, buf.subarray(20), { src: local, dst: remote as number });
     } else {
-      buf = this.ipv6Packet(local, remote as Uint8Array, 6, len);
+      buf = this.ipv6Packet(local, remote as Uint8Array, 6, len, dscp);
       emitTcp(seg, buf.subarray(40), { src: local, dst: remote as Uint8Array });
     }
     this.onTransmit?.({ iface, packet: buf, state });
@@ -1204,6 +1229,11 @@ function checkPort(p: number, what: string, allowZero: boolean): void {
   if (!Number.isInteger(p) || p < (allowZero ? 0 : 1) || p > 65535) {
     throw new SynackError('ERR_SOCKET_BAD_PORT', `${what} should be >= ${allowZero ? 0 : 1} and < 65536, got ${String(p)}`);
   }
+}
+
+function checkDscp(d: number): number {
+  if (!Number.isInteger(d) || d < 0 || d > 63) throw new SynackError('ERR_SYNACK_BAD_ARGUMENT', `DSCP must be an integer 0..63, got ${String(d)}`);
+  return d;
 }
 
 function checkBacklog(b: number): number {

@@ -163,6 +163,39 @@ describe('the IP layer below TCP (3.9.2)', () => {
     assert.throws(() => new Host({ ttl: 0 }), { code: 'ERR_SYNACK_BAD_ARGUMENT' });
   });
 
+  test('the application sets the Diffserv field of the packets a connection sends, and may change it (MUST-48, SHLD-21, SHLD-22)', () => {
+    const h = new Host();
+    const dscpOf = (p: Uint8Array | undefined): number => {
+      const b = p ?? new Uint8Array();
+      return (b[0] as number) >>> 4 === 4 ? new Ipv4Packet(b).dscp : new Ipv6Packet(b).trafficClass >>> 2;
+    };
+    // Active opens: the SYN carries the codepoint asked for (EF = 46; AF41 = 34 over IPv6).
+    const e = h.stack.openConnection({ remoteAddress: addr(A), remotePort: 80, dscp: 46 });
+    const e6 = h.stack.openConnection({ remoteAddress: addr('fd00::1'), remotePort: 80, dscp: 34 });
+    const [syn, syn6] = h.raw();
+    assert.equal(dscpOf(syn), 46);
+    assert.equal(new Ipv4Packet(syn ?? new Uint8Array()).ecn, 0);
+    assert.equal(new Ipv6Packet(syn6 ?? new Uint8Array()).trafficClass, 34 << 2);
+    assert.equal(e6.dscp, 34);
+    // Changed during the connection: the next packets carry the new value.
+    const iss = decode(syn ?? new Uint8Array()).tcp?.seq ?? 0;
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 80, dstPort: e.localPort, seq: 5000, ack: iss + 1, flags: SYN | ACK, options: [MSS] }));
+    assert.equal(dscpOf(h.raw()[0]), 46, 'the handshake ACK');
+    e.setDscp(10);
+    e.conn.send(new TextEncoder().encode('x'));
+    e.kick();
+    assert.equal(dscpOf(h.raw()[0]), 10);
+    assert.throws(() => e.setDscp(64), { code: 'ERR_SYNACK_BAD_ARGUMENT' });
+    assert.throws(() => h.stack.openConnection({ remoteAddress: addr(A), remotePort: 81, dscp: -1 }), { code: 'ERR_SYNACK_BAD_ARGUMENT' });
+    // A passive open: the listener's codepoint is on its SYN,ACK; a closed port's RST has the default 0.
+    h.stack.listen({ port: 81, dscp: 26 });
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 4000, dstPort: 81, seq: 1, flags: SYN }));
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 4000, dstPort: 9, seq: 1, flags: SYN }));
+    const [synAck, rst] = h.raw();
+    assert.deepEqual([decode(synAck ?? new Uint8Array()).tcp?.flags, dscpOf(synAck)], [SYN | ACK, 26]);
+    assert.deepEqual([decode(rst ?? new Uint8Array()).tcp?.flags, dscpOf(rst)], [RST | ACK, 0]);
+  });
+
   test('IP options and IPv6 extension options TCP does not understand are ignored: the SYN is answered (MUST-50)', () => {
     const h = new Host();
     h.stack.createServer().listen(80);
