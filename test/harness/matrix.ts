@@ -79,7 +79,7 @@ function configFor(a: Axes, rng: Prng): Partial<TcpConfig> {
 export function cellFor(a: Axes): TransferCell {
   const rng = new Prng(a.seed * 7919 + Math.round(a.loss * 1000) * 31 + a.delay * 17 + FAULTS.indexOf(a.fault));
   const slow = a.bandwidth === '1Mbit' || a.delay === 100 || a.loss >= 0.2;
-  const maxBytes = a.buffers === 'large' && !slow ? 1_500_000 : slow ? 120_000 : 300_000;
+  const maxBytes = a.buffers === 'large' && !slow ? 4_000_000 : slow ? 150_000 : 600_000;
   const aToB = rng.int(0, maxBytes);
   const twoWay = rng.chance(0.3);
   return {
@@ -124,7 +124,7 @@ export function* matrixCells(long: boolean): Generator<Axes> {
             }
           }
         } else {
-          for (let seed = 1; seed <= 4; seed++) {
+          for (let seed = 1; seed <= 6; seed++) {
             yield {
               loss,
               fault,

@@ -6,7 +6,7 @@
  * cell every byte must arrive once, in order and intact (SHA-256 of what was sent against what was
  * read, both ways), and both ends must close cleanly (B 'closed', A in TIME-WAIT or 'closed').
  *
- * CI runs four seeds per combination (240 cells); SYNACK_LONG=1 runs the full cross product with
+ * CI runs six seeds per combination (360 cells); SYNACK_LONG=1 runs the full cross product with
  * bandwidth, buffers and options as axes too, three seeds each (4,860 cells). A failing cell's name
  * is all it takes to replay it.
  */
