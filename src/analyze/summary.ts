@@ -316,7 +316,18 @@ function leanTcp(out: TextBuffer, d: Uint8Array, t: number, declared: number): b
     out.ascii(' urg=');
     out.uint(u16(d, t + 18));
   }
-  return hl === 20 || leanOptions(out, d, t + 20, t + hl);
+  if (hl === 20) return true;
+  // The layout Linux and most stacks put on every segment after the handshake: nop, nop,
+  // timestamps (RFC 7323 appendix A), the one option the summary shows.
+  if (hl === 32 && u32(d, t + 20) === 0x0101080a) {
+    out.ascii(' <TS val ');
+    out.uint(u32(d, t + 24));
+    out.ascii(' ecr ');
+    out.uint(u32(d, t + 28));
+    out.byte(0x3e); // >
+    return true;
+  }
+  return leanOptions(out, d, t + 20, t + hl);
 }
 
 /**
