@@ -1,7 +1,8 @@
 /**
  * IP addresses as the stack handles them: the wire layer's types (IPv4: a 32-bit number, IPv6: 16
  * bytes), plus parsing from text, map keys and the classification the receive path needs
- * (multicast/broadcast sources and destinations are never valid for TCP, RFC 1122 4.2.3.10).
+ * (multicast/broadcast sources and destinations are never valid for TCP, RFC 1122 4.2.3.10; nor
+ * are the other invalid sources of RFC 1122 3.2.1.3).
  *
  * Invariant: `addressKey` is injective per family and never collides across families.
  */
@@ -65,6 +66,26 @@ export function isUnspecified(a: IpAddress): boolean {
 export function isMulticastOrBroadcast(a: IpAddress): boolean {
   if (typeof a === 'number') return a >>> 28 === 0xe || a >>> 0 === 0xffffffff;
   return a[0] === 0xff;
+}
+
+/** Loopback: 127.0.0.0/8 or ::1. */
+export function isLoopback(a: IpAddress): boolean {
+  if (typeof a === 'number') return a >>> 24 === 127;
+  return a.length === 16 && a[15] === 1 && a.subarray(0, 15).every((b) => b === 0);
+}
+
+/**
+ * A source address no packet from a network may carry (RFC 1122 3.2.1.3; RFC 9293 MUST-63 for
+ * SYNs): multicast, the limited broadcast, 0.0.0.0/8 ("this host on this network", only for a host
+ * that does not know its address yet), loopback (unless `onLoopback`: the packet came in on an
+ * interface that has a loopback address itself), the unspecified ::, and IPv4-mapped IPv6
+ * (RFC 4291 2.5.5.2: never on the wire; Linux drops them too).
+ */
+export function isInvalidSource(a: IpAddress, onLoopback = false): boolean {
+  if (isMulticastOrBroadcast(a) || (!onLoopback && isLoopback(a))) return true;
+  if (typeof a === 'number') return a >>> 24 === 0;
+  if (isUnspecified(a)) return true;
+  return a.subarray(0, 10).every((b) => b === 0) && a[10] === 0xff && a[11] === 0xff;
 }
 
 /** The 4-tuple key used by the demultiplexer. */

@@ -65,6 +65,8 @@ import {
   addressKey,
   familyOf,
   formatAddress,
+  isInvalidSource,
+  isLoopback,
   isMulticastOrBroadcast,
   isUnspecified,
   parseAddress,
@@ -819,6 +821,11 @@ export class Stack {
     return list.find((l) => l.address !== undefined && addressEquals(l.address, local)) ?? list.find((l) => l.address === undefined);
   }
 
+  /** The interface has a loopback address, so loopback sources arriving on it are its own. */
+  private onLoopback(iface: number): boolean {
+    return this.interfaces[iface]?.addresses.some(isLoopback) ?? false;
+  }
+
   private ownsAddress(a: IpAddress): boolean {
     return this.interfaces.some((i) => i.has(a));
   }
@@ -833,7 +840,7 @@ export class Stack {
     const src = v.src;
     const dst = v.dst;
     if (!this.ownsAddress(dst)) return this.drop('ip-not-for-us', iface, packet);
-    if (isMulticastOrBroadcast(src) || src === 0) return this.drop('ip-bad-source', iface, packet); // RFC 1122 3.2.1.3
+    if (isInvalidSource(src, this.onLoopback(iface))) return this.drop('ip-bad-source', iface, packet); // RFC 1122 3.2.1.3, MUST-63
     let payload = v.payload;
     const protocol = v.protocol;
     if (v.moreFragments || v.fragmentOffset > 0) {
@@ -900,7 +907,7 @@ export class Stack {
     if (!pr.ok) return this.drop('ip-malformed', iface, packet);
     const repr = pr.value;
     if (!this.ownsAddress(repr.dst)) return this.drop('ip-not-for-us', iface, packet);
-    if (isMulticastOrBroadcast(repr.src) || isUnspecified(repr.src)) return this.drop('ip-bad-source', iface, packet);
+    if (isInvalidSource(repr.src, this.onLoopback(iface))) return this.drop('ip-bad-source', iface, packet); // MUST-63
     const chain = walkIpv6Chain(v);
     if (chain.error !== undefined) return this.drop('ipv6-bad-extension', iface, packet);
     const frag = chain.fragment;

@@ -351,16 +351,26 @@ describe('address validation (3.9.2.3)', () => {
     assert.equal(h.stack.counters.resetsSent, 0);
   });
 
-  test('a SYN from a broadcast, multicast or unspecified source is ignored, not answered (MUST-63)', () => {
+  test('a SYN from an invalid source address (RFC 1122 3.2.1.3) is ignored, not answered (MUST-63)', () => {
     const h = new Host();
     h.stack.createServer().listen(80);
-    for (const src of ['255.255.255.255', '224.0.0.5', '0.0.0.0']) h.in(tcpPacket({ src, dst: B, srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
-    for (const src of ['ff02::1', '::']) h.in(tcpPacket({ src, dst: 'fd00::2', srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    const v4 = ['255.255.255.255', '224.0.0.5', '0.0.0.0', '0.1.2.3', '127.0.0.1', '127.8.9.10'];
+    const v6 = ['ff02::1', '::', '::1', '::ffff:10.0.0.1'];
+    for (const src of v4) h.in(tcpPacket({ src, dst: B, srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    for (const src of v6) h.in(tcpPacket({ src, dst: 'fd00::2', srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
     // The same to a closed port: no RST either.
     h.in(tcpPacket({ src: '224.0.0.5', dst: B, srcPort: 4000, dstPort: 9, seq: 1, flags: SYN }));
     assert.deepEqual(h.out(), []);
     assert.equal(h.stack.connectionCount, 0);
-    assert.equal(h.stack.counters.drops['ip-bad-source'], 6);
+    assert.equal(h.stack.counters.drops['ip-bad-source'], v4.length + v6.length + 1);
+    // A valid source still gets its SYN,ACK; and on a loopback interface loopback sources are valid.
+    h.in(tcpPacket({ src: A, dst: B, srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    assert.equal(h.out()[0]?.tcp?.flags, SYN | ACK);
+    const lo = new Host({ interfaces: [{ name: 'lo', addresses: ['127.0.0.1', '::1'] }] });
+    lo.stack.createServer().listen(80);
+    lo.in(tcpPacket({ src: '127.0.0.1', dst: '127.0.0.1', srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    lo.in(tcpPacket({ src: '::1', dst: '::1', srcPort: 4000, dstPort: 80, seq: 1, flags: SYN }));
+    assert.deepEqual(lo.out().map((d) => d.tcp?.flags), [SYN | ACK, SYN | ACK]);
   });
 });
 
