@@ -319,7 +319,8 @@ export class SeqAnalysis {
         }
         // OUT-OF-ORDER: "came relatively close (initial RTT, else 3 ms) after the segment with the
         // highest sequence number and does not look like a retransmission".
-        const oooThreshold = this.tsFirstRtt === 0 ? DEFAULT_OOO_NS : this.tsFirstRtt;
+        // (A negative initial RTT, from timestamps going backwards, is a huge unsigned number in C.)
+        const oooThreshold = this.tsFirstRtt === 0 ? DEFAULT_OOO_NS : this.tsFirstRtt < 0 ? Infinity : this.tsFirstRtt;
         const end = (seq + seglen + ((flags & (SYN | FIN)) !== 0 ? 1 : 0)) >>> 0;
         if (seqNotAdvanced && within(ns - fwd.nextseqTime, oooThreshold) && fwd.nextseq !== end) {
           ta |= OOO;

@@ -9,7 +9,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AnomalyKind } from '../../src/analyze/anomalies.js';
-import { ACK, type CraftSegment, FIN, handshake, PSH, randomConnection, RST, SYN, writeCraft } from './conns-craft.js';
+import { ACK, type CraftSegment, FIN, handshake, PSH, randomConnection, randomVariant, RST, SYN, VARIANTS, writeCraft } from './conns-craft.js';
 import { diffWithTshark, tsharkAvailable, tsharkTcp } from './conns-tshark.js';
 
 const skip = tsharkAvailable() ? false : 'tshark is not installed (apt-get install tshark)';
@@ -145,5 +145,18 @@ describe('seeded random connections agree with tshark frame by frame', { skip },
       const file = writeCraft(`random-${seed}`, randomConnection(seed * 2654435761));
       assert.deepEqual(diffWithTshark(file), []);
     });
+  }
+});
+
+describe('random connections bent in odd ways agree with tshark frame by frame', { skip }, () => {
+  // IPv6, a missed SYN, two interleaved connections, odd lengths, timestamps going backwards (a
+  // negative initial RTT), a SYN-ACK without window scale, RSTs with data, SYNs with data.
+  for (const variant of VARIANTS) {
+    for (const seed of [11, 12, 13]) {
+      test(`${variant}, seed ${seed}`, () => {
+        const { segs, options } = randomVariant(seed * 2246822519, variant);
+        assert.deepEqual(diffWithTshark(writeCraft(`variant-${variant}-${seed}`, segs, options)), []);
+      });
+    }
   }
 });

@@ -122,7 +122,7 @@ export function craftPcap(segments: readonly CraftSegment[], options: CraftOptio
   for (const seg of segments) {
     const us = Math.round(seg.t * 1e6);
     const tsSec = start + Math.floor(us / 1e6);
-    const tsNsec = (us % 1e6) * 1000;
+    const tsNsec = (((us % 1e6) + 1e6) % 1e6) * 1000;
     parts.push(w.packet({ tsSec, tsNsec, data: craftFrame(seg, client, server) }));
   }
   let n = 0;
@@ -276,4 +276,56 @@ export function randomConnection(seed: number): CraftSegment[] {
     }
   }
   return segs.map((x) => ({ ...x, seq: x.seq >>> 0, ack: (x.ack ?? 0) >>> 0 }));
+}
+
+export const VARIANTS = ['ipv6', 'syn-missed', 'two-interleaved', 'extra-byte', 'time-backwards', 'no-wscale-reply', 'rst-with-data', 'syn-with-data'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/**
+ * `randomConnection(seed)` bent one way: over IPv6; with the first SYN missing; interleaved with a
+ * second connection on another client port; with one more payload byte here and there; with
+ * timestamps going backwards; with a SYN-ACK that offers no window scale; with RST bits (some
+ * carrying data) on random segments; with data on SYNs.
+ */
+export function randomVariant(seed: number, variant: Variant): { segs: CraftSegment[]; options: CraftOptions } {
+  let st = (seed ^ 0x9e3779b9) >>> 0 || 1;
+  const rnd = (): number => {
+    st ^= st << 13;
+    st >>>= 0;
+    st ^= st >>> 17;
+    st ^= st << 5;
+    st >>>= 0;
+    return st / 0x100000000;
+  };
+  let segs = randomConnection(seed);
+  let options: CraftOptions = {};
+  switch (variant) {
+    case 'ipv6':
+      options = { client: CLIENT6, server: SERVER6 };
+      break;
+    case 'syn-missed':
+      segs = segs.slice(1);
+      break;
+    case 'two-interleaved': {
+      const other = randomConnection(seed ^ 0x5555).map((s) => ({ ...s, t: s.t + 0.00005, endpoints: { c: { ip: CLIENT4.ip, port: CLIENT4.port + 1 }, s: SERVER4 } }));
+      segs = [...segs, ...other].sort((a, b) => a.t - b.t);
+      break;
+    }
+    case 'extra-byte':
+      segs = segs.map((s) => (rnd() < 0.1 ? { ...s, len: (s.len ?? 0) + 1 } : s));
+      break;
+    case 'time-backwards':
+      segs = segs.map((s, i) => (i > 3 && rnd() < 0.1 ? { ...s, t: s.t - 0.5 } : s));
+      break;
+    case 'no-wscale-reply':
+      segs = segs.map((s) => ((s.flags & SYN) !== 0 && s.from === 's' ? { ...s, options: { mss: 1400 } } : s));
+      break;
+    case 'rst-with-data':
+      segs = segs.map((s) => (rnd() < 0.05 ? { ...s, flags: s.flags | RST, len: rnd() < 0.5 ? 0 : 5 } : s));
+      break;
+    case 'syn-with-data':
+      segs = segs.map((s) => ((s.flags & SYN) !== 0 && rnd() < 0.5 ? { ...s, len: 10 } : s));
+      break;
+  }
+  return { segs, options };
 }
