@@ -63,6 +63,56 @@ describe('SYN retransmission (3.8.3)', () => {
   });
 });
 
+describe('giving up (3.8.3) and windows beyond the right edge (3.8.6)', () => {
+  test('with the defaults, unacknowledged data is retried for at least 100 seconds before the connection closes (SHLD-11)', () => {
+    const c = established();
+    c.send(new TextEncoder().encode('lost'));
+    expectSent(c, { seq: 67 }, 0);
+    const times = runTimers(c, 10_000_000);
+    assert.equal(c.state, TcpState.Closed);
+    const last = events(c).at(-1);
+    assert.equal(last?.type, 'timed-out');
+    assert.ok((times.at(-1) ?? 0) >= 100_000, `last retransmission at ${times.at(-1)} ms`);
+  });
+
+  test('data beyond a window that shrank to zero does not time the connection out while the peer answers (SHLD-17)', () => {
+    const c = established({ config: { nagle: false, congestionControl: 'none' } });
+    c.send(new Uint8Array(3000));
+    for (let i = 0; i < 3; i++) expectSent(c, {});
+    // B acknowledges nothing and closes its window: all 3000 bytes now lie beyond the right edge.
+    send(c, { flags: ACK, seq: 1113, ack: 67, window: 0 }, 10);
+    let answered = 0;
+    for (;;) {
+      const due = c.pollAt();
+      if (due === undefined || due > 20 * 60_000 || c.state === TcpState.Closed) break;
+      c.handleTimeout(due);
+      while (c.pollTransmit(due)) answered++;
+      send(c, { flags: ACK, seq: 1113, ack: 67, window: 0 }, due);
+    }
+    assert.equal(c.state, TcpState.Established, `after ${answered} answered probes`);
+    assert.ok(answered > 15, 'more probes than R2 retransmissions');
+  });
+});
+
+describe('TIME-WAIT with timestamps (3.6.1, RFC 6191)', () => {
+  test('with timestamps, a SYN with a newer TSval may reopen TIME-WAIT even below RCV.NXT; an older one may not (SHLD-4)', () => {
+    const ts = (tsval: number, tsecr: number): TcpOption => ({ kind: 8, name: 'timestamps', tsval, tsecr });
+    const c = TcpConnection.connect({ now: 0, localPort: LOCAL_PORT, remotePort: REMOTE_PORT, iss: 66, config: { windowScaling: false, sack: false } });
+    expectSent(c, { flags: SYN });
+    send(c, { flags: SYN | ACK, seq: 1112, ack: 67, options: [mssOption(1460), ts(1000, 0)] }, 1);
+    expectSent(c, { flags: ACK }, 1);
+    c.shutdown();
+    expectSent(c, { flags: FIN | ACK, seq: 67 }, 2);
+    send(c, { flags: FIN | ACK, seq: 1113, ack: 68, options: [ts(1005, 2)] }, 3);
+    assert.equal(c.state, TcpState.TimeWait);
+    const syn = (seq: number, tsval: number): TcpRepr => ({
+      srcPort: REMOTE_PORT, dstPort: LOCAL_PORT, seq, ack: 0, flags: SYN, window: 65535, urgentPointer: 0, options: [ts(tsval, 0)], payload: new Uint8Array(0),
+    });
+    assert.equal(c.canReopen(syn(500, 2000)), true, 'newer TSval, sequence number below RCV.NXT');
+    assert.equal(c.canReopen(syn(90_000, 1004)), false, 'older TSval: an old duplicate, whatever its sequence number');
+  });
+});
+
 describe('options on segments other than SYN (3.1)', () => {
   const unknown = (kind: number, data: number[]): TcpOption => ({ kind, name: 'unknown', data: Uint8Array.from(data) });
   const NOP: TcpOption = { kind: 1, name: 'nop' };
