@@ -8,13 +8,16 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { type ConnectionRecord, ConnTracker, trackConnections } from '../../src/analyze/conns.js';
 import { decodeCapture } from '../../src/capture/decoder.js';
+import { PcapWriter } from '../../src/capture/pcap.js';
 import type { CaptureRecord } from '../../src/capture/types.js';
-import { ACK, CLIENT4, type CraftSegment, craftFrame, craftPcap, FIN, handshake, PSH, SERVER4, SYN, writeCraft } from './conns-craft.js';
+import { ACK, CLIENT4, CLIENT6, type CraftSegment, craftFrame, craftPcap, FIN, handshake, PSH, SERVER4, SERVER6, SYN, writeCraft } from './conns-craft.js';
 import { diffWithTshark, tsharkAvailable } from './conns-tshark.js';
 
 const SEED = fileURLToPath(new URL('../fixtures/kb172983.pcap', import.meta.url));
@@ -31,6 +34,16 @@ function record(frame: number, data: Uint8Array, t = 1_700_000_000 + frame / 100
   const tsSec = Math.floor(t);
   const tsNsec = Math.round((t - tsSec) * 1e6) * 1000;
   return { frame, timestamp: tsSec + tsNsec / 1e9, tsSec, tsNsec, capturedLength: data.length, originalLength: data.length, linkType, interfaceId: 0, data, fileOffset: 0 };
+}
+
+/** Write records to a pcap file (for tshark). */
+function writeRecords(name: string, records: readonly CaptureRecord[]): string {
+  const w = new PcapWriter({ linkType: 1 });
+  const parts = [w.header(), ...records.map((r) => w.packet(r))];
+  const dir = mkdtempSync(join(tmpdir(), 'synack-conns-rec-'));
+  const file = join(dir, `${name}.pcap`);
+  writeFileSync(file, Buffer.concat(parts));
+  return file;
 }
 
 /** A whole connection: handshake, `n` bytes up, FIN both ways, last ACK. */
@@ -228,6 +241,49 @@ describe('odd input', () => {
     const last = out[0]?.frames?.at(-1);
     assert.deepEqual([last?.frame, last?.length, last?.checksumValid], [5, 1000, true]);
     assert.equal(out[0]?.sent.client.payloadBytes, 1000);
+    // tshark reassembles too (ip.defragment) and analyses the segment at frame 5.
+    if (tsharkAvailable()) assert.deepEqual(diffWithTshark(writeRecords('frag4', frames)), []);
+  });
+
+  test('an IPv6 segment behind a hop-by-hop header and split by a Fragment header (RFC 8200 4.5)', () => {
+    const hs = decodeCapture(craftPcap(handshake(C, S), { client: CLIENT6, server: SERVER6 })).records;
+    const seg = craftFrame({ t: 0, from: 'c', flags: PSH | ACK, seq: C + 1, ack: S + 1, win: 502, len: 600 }, CLIENT6, SERVER6);
+    const tcp = seg.subarray(54);
+    // Fixed header, hop-by-hop options (8 bytes: next header 44, PadN), fragment header, data.
+    const frag = (offset: number, part: Uint8Array, more: boolean): Uint8Array => {
+      const f = new Uint8Array(54 + 16 + part.length);
+      f.set(seg.subarray(0, 54));
+      const v = new DataView(f.buffer);
+      v.setUint16(18, 16 + part.length);
+      f[20] = 0;
+      f.set([44, 0, 1, 4, 0, 0, 0, 0], 54);
+      f.set([6, 0, 0, 0, 0, 0, 0x12, 0x34], 62);
+      v.setUint16(64, offset | (more ? 1 : 0));
+      f.set(part, 70);
+      return f;
+    };
+    const t = hs[2]!.timestamp;
+    const frames = [...hs, record(4, frag(0, tcp.subarray(0, 304), true), t + 0.01), record(5, frag(304, tcp.subarray(304), false), t + 0.011)];
+    const out = trackConnections(frames, { keepFrames: true });
+    assert.equal(out.length, 1);
+    assert.deepEqual(out[0]?.client, { ip: '2001:db8::1', port: 40001 });
+    const last = out[0]?.frames?.at(-1);
+    assert.deepEqual([last?.frame, last?.length, last?.checksumValid], [5, 600, true]);
+    if (tsharkAvailable()) assert.deepEqual(diffWithTshark(writeRecords('frag6', frames)), []);
+  });
+
+  test('raw-IP and Linux cooked captures track like Ethernet ones', () => {
+    const eth = decodeCapture(craftPcap(session(C, S, 0))).records;
+    const raw = eth.map((r) => ({ ...r, linkType: 101, data: r.data.subarray(14) }));
+    const sll = eth.map((r) => {
+      const d = new Uint8Array(16 + r.data.length - 14);
+      d.set([0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00]);
+      d.set(r.data.subarray(14), 16);
+      return { ...r, linkType: 113, data: d };
+    });
+    const summary = (rs: readonly CaptureRecord[]): unknown => trackConnections(rs).map((c) => [c.client, c.server, c.state, c.history, c.sent, c.handshake.rtt]);
+    assert.deepEqual(summary(raw), summary(eth));
+    assert.deepEqual(summary(sll), summary(eth));
   });
 
   test('VLAN-tagged frames (802.1Q and QinQ) are tracked like untagged ones', () => {
