@@ -9,7 +9,7 @@ import { SynackError } from '../../src/errors.js';
 import { formatAddress } from '../../src/stack/address.js';
 import { createNodeStack } from '../../src/stack/node.js';
 import { TcpState } from '../../src/tcp/state.js';
-import { emitIcmpv4, emitIcmpv6, emitIpv4, emitIpv6, emitTcp, icmpBufferLength, Ipv4Packet, Ipv6Packet, tcpBufferLength, type TcpRepr } from '../../src/wire/index.js';
+import { emitIcmpv4, emitIcmpv6, emitIpv4, emitIpv6, emitTcp, icmpBufferLength, Ipv4Packet, Ipv6Packet, tcpBufferLength, TcpPacket, type TcpRepr } from '../../src/wire/index.js';
 import type { StackConnection } from '../../src/stack/stack.js';
 import type { TcpEvent } from '../../src/tcp/events.js';
 import { ACK, addr, decode, FIN, handshake, Host, PSH, RST, SYN, tcpPacket, tcpRepr } from '../stack/packets.js';
@@ -387,6 +387,29 @@ describe('ISN secret (3.4.1)', () => {
 });
 
 describe('options through the IP layer (3.1, 3.2)', () => {
+  test('an illegal option length through the IP layer: a SYN is refused with a reset, a live connection is reset, nothing throws (MUST-7)', () => {
+    /** A TCP packet whose first option (an unknown kind 99 with 2 data bytes) claims length `len`. */
+    const bad = (spec: Parameters<typeof tcpPacket>[0], len: number): Uint8Array => {
+      const p = tcpPacket({ ...spec, options: [{ kind: 99, name: 'unknown', data: Uint8Array.of(0, 0) }] });
+      p[20 + 21] = len;
+      const seg = new TcpPacket(p.subarray(20));
+      seg.fillChecksum({ src: addr(spec.src) as number, dst: addr(spec.dst) as number });
+      return p;
+    };
+    const h = new Host();
+    h.stack.createServer().listen(80);
+    h.in(bad({ src: A, dst: B, srcPort: 4000, dstPort: 80, seq: 10, flags: SYN }, 0));
+    const [r] = h.out();
+    assert.deepEqual([r?.tcp?.flags, r?.tcp?.seq, r?.tcp?.ack], [RST | ACK, 0, 11]);
+    assert.equal(h.stack.counters.drops['listen-option-error'], 1);
+    assert.equal(h.stack.connectionCount, 0);
+    const c = handshake(h, { srcPort: 4001 });
+    h.in(bad({ src: A, dst: B, srcPort: 4001, dstPort: 80, seq: c.seq, ack: c.ack, flags: ACK | PSH, payload: 'x' }, 200));
+    const out = h.out(10);
+    assert.equal(out.at(-1)?.tcp?.flags, RST);
+    assert.equal(h.stack.connectionCount, 0);
+  });
+
   test('a SYN whose options are unaligned and partly unknown is answered and its MSS honoured (MUST-4, MUST-5, MUST-6, MUST-64)', () => {
     const h = new Host();
     const got: Uint8Array[] = [];
