@@ -89,6 +89,18 @@ function pushFile(path: string, onRecord: (r: CaptureRecord) => void): number {
   }
 }
 
+/** The file's bytes only: the same synchronous 1 MiB reads, no decoder (the kernel's copy). */
+async function bytesOnly(path: string, frames: number): Promise<number> {
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = new Uint8Array(1 << 20);
+    while (readSync(fd, chunk, 0, chunk.length, null) > 0);
+  } finally {
+    closeSync(fd);
+  }
+  return frames;
+}
+
 /** Read only: the capture layer's records, nothing decoded. */
 async function readOnly(path: string): Promise<number> {
   let bytes = 0;
@@ -180,7 +192,8 @@ export const decodeBenchmark: Benchmark = {
     ctx.progress('decode: warm-up pass (page cache, JIT)');
     await decodeToNull(path, frames);
     const stages: [string, () => Promise<number>][] = [
-      ['synack read only (capture layer)', () => readOnly(path)],
+      ['file bytes only (readSync, 1 MiB chunks)', () => bytesOnly(path, frames)],
+      ['synack read only (capture layer records)', () => readOnly(path)],
       ['synack read + dissect (general path)', () => readDissect(path)],
       ['synack read + dissect + summaryLine (general path)', () => readSummarise(path)],
       ['synack decode, in-process (fast path, to /dev/null)', () => decodeToNull(path, frames)],

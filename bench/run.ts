@@ -10,10 +10,11 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { captureDecodeBenchmark } from './capture-decode.js';
+import { checksumBenchmark } from './checksum.js';
 import { decodeBenchmark } from './decode.js';
 import { type Benchmark, type BenchOptions, type BenchRow, si } from './lib.js';
 
-const BENCHMARKS: readonly Benchmark[] = [decodeBenchmark, captureDecodeBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [decodeBenchmark, checksumBenchmark, captureDecodeBenchmark];
 
 const USAGE = `usage: npm run bench -- [options]
 
