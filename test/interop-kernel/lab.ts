@@ -33,7 +33,6 @@ import { NodeNet, createNodeStack, runRealtime, type NodeSocket } from '../../sr
 import type { Stack } from '../../src/stack/stack.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import { findTool, run, type RunResult } from '../kernel/netns.js';
-import { tsharkFramesMatching } from '../interop/tshark.js';
 import type { AgentCommand, AgentEvent, Digest } from './kernel-agent.js';
 
 export type { Digest } from './kernel-agent.js';
@@ -427,20 +426,9 @@ export class TunLab {
     return this.sink.path;
   }
 
-  /**
-   * Flush the capture and ask tshark (checksums verified) for frames that are malformed, carry a
-   * bad checksum, or raise an expert item of severity error. Returns the number of frames and the
-   * offending frame numbers (expected: none).
-   */
-  async checkCapture(): Promise<{ frames: number; bad: number[] }> {
-    if (this.sink === undefined) throw new Error('the lab was created without a capture');
-    this.sink.flush();
-    const bad = await tsharkFramesMatching(
-      this.sink.path,
-      '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || icmpv6.checksum.status == "Bad"',
-    );
-    const all = await tsharkFramesMatching(this.sink.path, 'frame');
-    return { frames: all.length, bad };
+  /** tshark's verdict on the capture so far (see captureProblems). */
+  checkCapture(): Promise<{ frames: number; bad: number[] }> {
+    return captureProblems(this.capture());
   }
 
   /** Everything removed, in an order that never hangs: agent, driver, device, namespace, files. */
@@ -455,6 +443,25 @@ export class TunLab {
     if (process.env['SYNACK_KEEP_CAPTURES']) process.stderr.write(`# SYNACK_KEEP_CAPTURES: ${this.dir}\n`);
     else rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Ask tshark (checksums verified) for frames that are malformed, carry a bad IP, TCP or ICMPv6
+ * checksum, or raise an expert item of severity error. TCP payloads are decoded as plain data
+ * (`-d tcp.port==P,data` for every port seen): random test bytes on a port some protocol owns
+ * (6000 is X11's) would otherwise be "malformed X11". Returns the number of frames and the
+ * offending frame numbers (expected: none).
+ */
+export async function captureProblems(file: string): Promise<{ frames: number; bad: number[] }> {
+  const tshark = tool('tshark');
+  const prefs = ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE'];
+  const ports = await run([tshark, '-n', '-r', file, '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.dstport'], { timeoutMs: 120_000 });
+  const frames = ports.stdout.split('\n').filter((l) => l !== '').length;
+  const set = new Set(ports.stdout.split(/\s+/).filter((p) => /^\d+$/.test(p)));
+  const decodeAs = [...set].flatMap((p) => ['-d', `tcp.port==${p},data`]);
+  const filter = '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || icmpv6.checksum.status == "Bad"';
+  const bad = await run([tshark, '-n', '-r', file, ...prefs, ...decodeAs, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], { timeoutMs: 120_000 });
+  return { frames, bad: bad.stdout.split('\n').filter((l) => l.trim() !== '').map(Number) };
 }
 
 /** Run `fn` in a fresh lab that is always destroyed. */
