@@ -266,6 +266,10 @@ class Conn {
   readonly badSums = [0, 0];
   firstSyn: { frame: number; time: number; dir: 0 | 1; options: SynOptions | undefined } | undefined;
   firstSynAck: { frame: number; time: number; dir: 0 | 1; options: SynOptions | undefined } | undefined;
+  /** Times (ns) of the most recent SYN and SYN-ACK, and the three at the frame that set the iRTT. */
+  lastSynNs = 0;
+  lastSynAckNs = 0;
+  handshakeNs: readonly [number, number, number] | undefined;
   readonly fin: [{ frame: number; end: number } | undefined, { frame: number; end: number } | undefined] = [undefined, undefined];
   closer: { dir: 0 | 1; how: 'fin' | 'rst' } | undefined;
   /** Highest sequence number + 1 each side reached with data (undefined before any data). */
@@ -547,8 +551,16 @@ export class ConnTracker {
 
     // Handshake.
     if ((flags & SYN) !== 0) {
-      if ((flags & ACK) === 0) conn.firstSyn ??= { frame: seg.frame, time: seg.time, dir, options: seg.syn };
-      else conn.firstSynAck ??= { frame: seg.frame, time: seg.time, dir, options: seg.syn };
+      if ((flags & ACK) === 0) {
+        conn.firstSyn ??= { frame: seg.frame, time: seg.time, dir, options: seg.syn };
+        conn.lastSynNs = ns;
+      } else {
+        conn.firstSynAck ??= { frame: seg.frame, time: seg.time, dir, options: seg.syn };
+        conn.lastSynAckNs = ns;
+      }
+    }
+    if (conn.handshakeNs === undefined && conn.analysis.firstRttFrame === seg.frame && conn.lastSynAckNs > conn.lastSynNs && conn.lastSynNs > 0) {
+      conn.handshakeNs = [conn.lastSynNs, conn.lastSynAckNs, ns];
     }
 
     // Close.
@@ -662,13 +674,11 @@ function capturePoint(c: Conn, clientDir: 0 | 1): { point: CapturePoint; basis: 
       ? { point: 'client', basis: `TTL: the client's packets carry an initial TTL (${ct}), the server's arrive with ${st}` }
       : { point: 'server', basis: `TTL: the server's packets carry an initial TTL (${st}), the client's arrive with ${ct}` };
   }
-  const syn = c.firstSyn;
-  const synAck = c.firstSynAck;
-  const ackFrame = c.analysis.firstRttFrame;
-  if (syn !== undefined && synAck !== undefined && ackFrame !== 0) {
-    const ackTime = syn.time + c.analysis.tsFirstRtt / 1e9;
-    const toSynAck = synAck.time - syn.time;
-    const toAck = ackTime - synAck.time;
+  if (c.handshakeNs !== undefined) {
+    // The SYN, SYN-ACK and ACK the initial RTT was measured with.
+    const [syn, synAck, ack] = c.handshakeNs;
+    const toSynAck = (synAck - syn) / 1e9;
+    const toAck = (ack - synAck) / 1e9;
     // Near the client, the round trip lies between SYN and SYN-ACK; near the server, between
     // SYN-ACK and ACK. Only a clear difference (4x) counts.
     if (toSynAck > 0 && toAck >= 0 && toSynAck > 4 * toAck) {

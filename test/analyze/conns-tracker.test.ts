@@ -168,6 +168,14 @@ describe('records', () => {
       { t: 0.04, from: 'c', flags: PSH | ACK, seq: C + 101, ack: S + 1, win: 502, len: 100 },
     ], { keepFrames: true });
     assert.equal(atClient[0]?.capture.point, 'client');
+    // A retransmitted SYN: the timing is taken from the SYN the handshake completed with.
+    const retried = track([
+      { t: 0, from: 'c', flags: SYN, seq: C, win: 64240 },
+      { t: 1, from: 'c', flags: SYN, seq: C, win: 64240 },
+      { t: 1.0001, from: 's', flags: SYN | ACK, seq: S, ack: C + 1, win: 65160 },
+      { t: 1.0301, from: 'c', flags: ACK, seq: C + 1, ack: S + 1, win: 502 },
+    ]);
+    assert.deepEqual([retried[0]?.capture.point, retried[0]?.handshake.syn, retried[0]?.handshake.rtt?.toFixed(4)], ['server', 1, '0.0301']);
     // At the sender, the segment cannot have been lost before the tap: the capture dropped it.
     assert.deepEqual(atClient[0]?.frames?.[3]?.anomalies, [{ kind: 'lostSegment', suspected: true }]);
     assert.equal(atClient[0]?.suspected.lostSegment, 1);
