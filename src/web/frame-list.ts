@@ -15,8 +15,10 @@ import { RowCache, rowText, type RowText } from './rows.js';
 
 export const ROW_HEIGHT = 22;
 const MAX_SCROLL = 8_000_000;
-const COLUMNS: readonly (keyof Omit<RowText, 'tone'>)[] = ['no', 'time', 'src', 'dst', 'proto', 'len', 'info'];
-const TITLES = ['No.', 'Time', 'Source', 'Destination', 'Protocol', 'Length', 'Info'];
+type Column = keyof Omit<RowText, 'tone'>;
+const ALL: readonly Column[] = ['no', 'time', 'src', 'dst', 'proto', 'len', 'info'];
+const COMPACT: readonly Column[] = ['no', 'time', 'info'];
+const TITLES: Readonly<Record<Column, string>> = { no: 'No.', time: 'Time', src: 'Source', dst: 'Destination', proto: 'Protocol', len: 'Length', info: 'Info' };
 
 export class FrameList {
   readonly el: HTMLElement;
@@ -34,12 +36,16 @@ export class FrameList {
   /** Called with the frame index when the selection changes. */
   onSelect: (index: number) => void = () => undefined;
 
-  constructor() {
-    const header = h('div', { class: 'flist-head', attrs: { role: 'row' } }, ...TITLES.map((t, i) => h('span', { class: `c-${COLUMNS[i] ?? ''}`, text: t })));
+  private readonly columns: readonly Column[];
+
+  /** `compact`: number, time and summary only (narrow panes). */
+  constructor(options: { readonly compact?: boolean } = {}) {
+    this.columns = options.compact === true ? COMPACT : ALL;
+    const header = h('div', { class: 'flist-head', attrs: { role: 'row' } }, ...this.columns.map((c) => h('span', { class: `c-${c}`, text: TITLES[c] })));
     this.spacer = h('div', { class: 'flist-spacer' });
     this.layer = h('div', { class: 'flist-layer', attrs: { role: 'rowgroup' } });
     this.viewport = h('div', { class: 'flist-viewport', attrs: { tabindex: 0, role: 'grid', 'aria-label': 'frames' } }, this.spacer, this.layer);
-    this.el = h('div', { class: 'flist' }, header, this.viewport);
+    this.el = h('div', { class: `flist${options.compact === true ? ' compact' : ''}` }, header, this.viewport);
     this.viewport.addEventListener('scroll', () => this.render(), { passive: true });
     this.viewport.addEventListener('keydown', (e) => this.key(e));
     this.layer.addEventListener('mousedown', (e) => {
@@ -170,7 +176,7 @@ export class FrameList {
   private row(k: number): HTMLElement {
     let el = this.pool[k];
     if (el === undefined) {
-      el = h('div', { class: 'frow', attrs: { role: 'row' } }, ...COLUMNS.map((c) => h('span', { class: `c-${c}` })));
+      el = h('div', { class: 'frow', attrs: { role: 'row' } }, ...this.columns.map((c) => h('span', { class: `c-${c}` })));
       this.pool[k] = el;
       this.layer.append(el);
     }
@@ -191,12 +197,12 @@ export class FrameList {
       el.dataset.pos = String(pos);
       el.className = `frow t-${t.tone}${pos === this.selectedPos ? ' sel' : ''}${frame === this.hoverFrame ? ' mark' : ''}`;
       el.setAttribute('aria-selected', pos === this.selectedPos ? 'true' : 'false');
-      COLUMNS.forEach((c, i) => {
+      this.columns.forEach((c, i) => {
         const cell = el.children[i] as HTMLElement;
-        const v = t[c];
+        const v = c === 'info' && this.columns === COMPACT && t.src !== '' ? `${t.src} → ${t.dst} ${t.info}` : t[c];
         if (cell.textContent !== v) cell.textContent = v;
+        if (c === 'info') cell.title = v.length > 50 ? v : '';
       });
-      if (t.info.length > 60) (el.children[6] as HTMLElement).title = t.info;
     }
     for (let k = n; k < this.pool.length; k++) (this.pool[k] as HTMLElement).hidden = true;
   }

@@ -211,7 +211,8 @@ export class HexPane {
   onByte: (offset: number) => void = () => undefined;
   describe: (offset: number) => string | undefined = () => undefined;
 
-  constructor() {
+  /** `width`: bytes per line (16, or 8 for narrow panes). */
+  constructor(private readonly width = 16) {
     this.body = h('div', { class: 'hex-body' });
     this.status = h('div', { class: 'hex-status', text: ' ' });
     this.el = h('div', { class: 'hex', attrs: { 'aria-label': 'bytes' } }, this.body, this.status);
@@ -243,10 +244,11 @@ export class HexPane {
     const layerOf = new Array<string>(n).fill('');
     for (const s of spans) for (let i = s.offset; i < Math.min(n, s.offset + s.length); i++) layerOf[i] = s.layer;
     const frag = document.createDocumentFragment();
-    for (let off = 0; off < n; off += 16) {
+    const w = this.width;
+    for (let off = 0; off < n; off += w) {
       const hexCol = h('span', { class: 'hx' });
       const ascCol = h('span', { class: 'as' });
-      for (let i = off; i < Math.min(off + 16, n); i++) {
+      for (let i = off; i < Math.min(off + w, n); i++) {
         const b = data[i] as number;
         const cls = layerOf[i] !== '' ? `L-${layerOf[i] ?? ''}` : '';
         const x = h('span', { class: cls, text: HEX[b] ?? '', attrs: { 'data-o': i } });
@@ -285,10 +287,11 @@ export class HexPane {
 /** Tree + hex of one frame, wired together. */
 export class PacketPanes {
   readonly tree = new TreePane();
-  readonly hex = new HexPane();
+  readonly hex: HexPane;
   dissection: Dissection | undefined;
 
-  constructor() {
+  constructor(hexWidth = 16) {
+    this.hex = new HexPane(hexWidth);
     this.tree.onSelect = (r) => this.hex.highlight(r);
     this.hex.onByte = (o) => this.tree.selectByte(o);
     this.hex.describe = (o) => this.tree.fieldAt(o);
