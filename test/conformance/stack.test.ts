@@ -86,6 +86,10 @@ describe('OPEN (3.9.1.1)', () => {
       [addr('10.0.0.2'), RST | ACK], // nobody listens on 10.0.0.2:81
       [addr('10.0.0.3'), SYN | ACK],
     ]);
+    // The socket API passes it on.
+    const sock = h.stack.connect({ host: A, port: 82, localAddress: '10.0.0.3' });
+    const [syn2] = h.out();
+    assert.deepEqual([syn2?.src, syn2?.tcp?.dstPort, sock.localAddress], [addr('10.0.0.3'), 82, '10.0.0.3']);
     // A local address the host does not have is refused.
     assert.throws(() => h.stack.openConnection({ remoteAddress: addr(A), remotePort: 80, localAddress: addr('10.0.0.99') }), { code: 'EADDRNOTAVAIL' });
   });
