@@ -187,6 +187,11 @@ export class SegmentDecoder {
   readonly verifyChecksums: boolean;
   private readonly pending = new Map<string, PendingDatagram>();
 
+  /** Datagrams waiting for more fragments. */
+  get pendingDatagrams(): number {
+    return this.pending.size;
+  }
+
   constructor(options: { readonly verifyChecksums?: boolean } = {}) {
     this.verifyChecksums = options.verifyChecksums ?? true;
   }

@@ -171,7 +171,9 @@ export interface TrackerStats {
   tcpFrames: number;
   otherFrames: number;
   malformedTcp: number;
+  /** IP fragments still waiting for the rest of their datagram (counted at `end()`). */
   fragmentsPending: number;
+  /** Datagrams given up: too many pending or older than 60 s. */
   fragmentsDropped: number;
   connections: number;
   evicted: number;
@@ -525,6 +527,7 @@ export class ConnTracker {
     for (const c of rest) this.finish(c, true);
     this.flushPending(true);
     this.stats.fragmentsDropped = this.decoder.fragmentsDropped;
+    this.stats.fragmentsPending = this.decoder.pendingDatagrams;
   }
 
   private frame(conn: Conn, dir: 0 | 1, seg: TcpSegment, ns: number, preset: number): void {

@@ -231,8 +231,8 @@ export class ZeekConn {
         }
       }
     }
-    const deltaLast = this.updateLastSeq(endpoint, seqOnePast, flags, len);
-    const close = this.stateMachine(endpoint, peer, seq, len, deltaLast, isOrig, flags);
+    this.updateLastSeq(endpoint, seqOnePast, flags, len);
+    const close = this.stateMachine(endpoint, peer, seq, len, isOrig, flags);
     // ConnectionClosed (no payload reassembly here, so nothing is ever pending).
     if (close) endpoint.didClose = true;
   }
@@ -341,7 +341,7 @@ export class ZeekConn {
   }
 
   /** UpdateStateMachine; returns do_close. */
-  private stateMachine(e: Endpoint, peer: Endpoint, seq: number, len: number, deltaLast: number, isOrig: boolean, flags: number): boolean {
+  private stateMachine(e: Endpoint, peer: Endpoint, seq: number, len: number, isOrig: boolean, flags: number): boolean {
     switch (e.state) {
       case ZState.INACTIVE:
         return this.inactive(e, peer, seq, len, isOrig, flags);
@@ -367,8 +367,8 @@ export class ZeekConn {
         return close;
       }
       case ZState.CLOSED: {
-        void deltaLast;
-        // After a FIN exchange a RST does not change the state.
+        // (UpdateClosedState also looks at deltaLast, but only for a weird.) After a FIN
+        // exchange a RST does not change the state.
         if ((flags & RST) !== 0 && peer.state !== ZState.CLOSED) {
           e.setState(ZState.RESET);
           return !e.didClose;
