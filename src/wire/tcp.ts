@@ -259,9 +259,16 @@ export function emitTcpOptions(options: readonly TcpOption[], buffer: Uint8Array
   const padded = (raw + 3) & ~3;
   checkBuffer(buffer, offset + padded, 'TCP options');
   let i = offset;
+  let ended = false;
   for (const o of options) {
+    // RFC 9293 3.1 (MUST-69): what follows end-of-option-list is padding and must be zero, so no
+    // option may come after an EOL.
+    if (ended) throw new WireError(WireErrorCode.INVALID_REPR, `TCP option ${o.name} after end-of-option-list`, -1);
     switch (o.name) {
       case 'eol':
+        ended = true;
+        put8(buffer, i, o.kind);
+        break;
       case 'nop':
         put8(buffer, i, o.kind);
         break;

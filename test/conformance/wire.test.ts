@@ -87,4 +87,12 @@ describe('options (RFC 9293 3.1, 3.2)', () => {
     emitTcp({ ...BASE, options: [{ kind: 2, name: 'mss', mss: 536 }, { kind: 3, name: 'wscale', shift: 2 }] }, seg2, V4);
     assert.deepEqual([...seg2.subarray(20, 28)], [2, 4, 0x02, 0x18, 3, 3, 2, 0]);
   });
+
+  test('no option can be emitted after an EOL, so the padding stays zero (MUST-69)', () => {
+    const seg = prefilled(28);
+    assert.throws(
+      () => emitTcp({ ...BASE, options: [{ kind: 0, name: 'eol' }, { kind: 2, name: 'mss', mss: 536 }] }, seg, V4),
+      (e: unknown) => e instanceof Error && 'code' in e && e.code === 'ERR_SYNACK_WIRE_INVALID_REPR',
+    );
+  });
 });
