@@ -58,6 +58,7 @@ export interface HostStatus {
 
 const LOST = new Set(['lost', 'too-big', 'queue-full', 'closed']);
 export const SERVICE_PORT = 80;
+export const BULK_BYTES = 64 * 1024;
 /** The model refuses to run a step further than this past its start (a runaway guard). */
 const STEP_LIMIT_MS = 30 * 60 * 1000;
 
@@ -124,7 +125,8 @@ export class SimModel {
     this.phaseTitles = def?.phaseTitles ?? {};
     this.record();
     if (def !== undefined) {
-      const ctx = new ScenarioContext(this.sim, this.sim.a, this.sim.b, { seed: settings.seed }, this.names);
+      // The bulk scenario moves 64 KiB here (its CLI default, 1 MiB, is a long ladder).
+      const ctx = new ScenarioContext(this.sim, this.sim.a, this.sim.b, { seed: settings.seed, bytes: BULK_BYTES }, this.names);
       this.ctx = ctx;
       def.run(ctx);
       this.explainFn = () => def.explain(ctx, this.segments);

@@ -73,14 +73,14 @@ export class SimView {
       'select',
       { class: 'preset', attrs: { 'aria-label': 'scenario' } },
       h('option', { text: 'by hand', attrs: { value: MANUAL } }),
-      ...SCENARIO_NAMES.filter((n) => n !== 'bulk').map((n) => h('option', { text: n, attrs: { value: n }, title: SCENARIOS[n]?.title ?? '' })),
+      ...SCENARIO_NAMES.map((n) => h('option', { text: n === 'bulk' ? 'bulk (64 KiB)' : n, attrs: { value: n }, title: SCENARIOS[n]?.title ?? '' })),
     );
     this.presetSel.value = 'lecture-half-close';
     this.seedInput = h('input', { class: 'num-in', attrs: { type: 'number', value: 1, min: 0, 'aria-label': 'seed', title: 'seed: ISN keys, ports, link faults' } });
     this.delayInput = h('input', { class: 'num-in', attrs: { type: 'number', value: '', min: 0, step: 1, placeholder: 'auto', 'aria-label': 'one-way delay in ms' } });
     this.mtuInput = h('input', { class: 'num-in', attrs: { type: 'number', value: 1500, min: 68, max: 65535, 'aria-label': 'MTU' } });
     const reset = h('button', { class: 'btn', text: 'Reset', title: 'Start again with these settings', on: { click: () => this.reset() } });
-    this.presetSel.addEventListener('change', () => this.reset());
+    for (const el of [this.presetSel, this.seedInput, this.delayInput, this.mtuInput]) el.addEventListener('change', () => this.reset());
 
     this.playBtn = h('button', { class: 'btn primary play', text: '▶ Play', on: { click: () => this.togglePlay() } });
     const step = h('button', { class: 'btn step', text: 'Step', title: 'Run to the next segment', on: { click: () => this.step() } });

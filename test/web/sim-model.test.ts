@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { decodeCapture } from '../../src/capture/decoder.js';
 import { runScenario } from '../../src/stack/scenarios.js';
 import { lectureFields, type TraceSegment } from '../../src/stack/trace.js';
-import { MANUAL, SimModel } from '../../src/web/sim-model.js';
+import { BULK_BYTES, MANUAL, SimModel } from '../../src/web/sim-model.js';
 import { REPO } from './browser.js';
 import { lectureHalfClose, matchInOrder, parseLecture } from './lecture.js';
 
@@ -33,11 +33,11 @@ function runAll(m: SimModel): void {
 }
 
 describe('simulator model', () => {
-  for (const preset of ['lecture-handshake', 'lecture-close', 'lecture-half-close', 'kb172983', 'simultaneous-open', 'simultaneous-close', 'refused', 'abort', 'lost-syn', 'default']) {
+  for (const preset of ['lecture-handshake', 'lecture-close', 'lecture-half-close', 'kb172983', 'simultaneous-open', 'simultaneous-close', 'refused', 'abort', 'lost-syn', 'default', 'bulk']) {
     it(`${preset}: stepping gives the segments synack demo runs in one go`, () => {
       const m = new SimModel({ preset, seed: 1 });
       runAll(m);
-      const want = runScenario(preset, { seed: 1 }).segments;
+      const want = runScenario(preset, { seed: 1, bytes: BULK_BYTES, record: true }).segments;
       assert.deepEqual(m.segments.map(label), want.map(label));
       assert.deepEqual(
         m.segments.map((s) => [s.time, s.senderState, s.receiverState, s.fate]),
