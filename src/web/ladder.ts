@@ -68,6 +68,7 @@ export class Ladder {
   private readonly lines: SVGGElement;
   private readonly body: SVGGElement;
   private readonly head: SVGGElement;
+  private readonly headSvg: SVGSVGElement;
   private rows: Drawn[] = [];
   private y = HEAD;
   private lastLeft = '';
@@ -102,10 +103,12 @@ export class Ladder {
     this.head = svg('g', { class: 'l-head' });
     this.lines = svg('g', { class: 'l-lines' });
     this.body = svg('g', { class: 'l-body' });
-    this.root.append(defs, this.lines, this.head, this.body);
+    this.root.append(defs, this.lines, this.body);
+    // The host names stay on screen: a sticky SVG over the top of the scrolling one.
+    this.headSvg = svg('svg', { class: 'ladder-head', width: W, height: HEAD - 6, viewBox: `0 0 ${W} ${HEAD - 6}` }, this.head);
     this.el = document.createElement('div');
     this.el.className = 'ladder';
-    this.el.append(this.root);
+    this.el.append(this.headSvg, this.root);
     this.body.addEventListener('mouseover', (e) => {
       const i = this.indexOf(e.target);
       if (i !== undefined && i !== this.hovered) {
@@ -267,7 +270,7 @@ export class Ladder {
     d.g.classList.add('sel');
     if (scroll) {
       const top = d.y1 - 40;
-      if (top < this.el.scrollTop || top + 60 > this.el.scrollTop + this.el.clientHeight) this.el.scrollTop = Math.max(0, top - this.el.clientHeight / 3);
+      if (top < this.el.scrollTop + HEAD || top + 60 > this.el.scrollTop + this.el.clientHeight) this.el.scrollTop = Math.max(0, top - this.el.clientHeight / 3);
     }
   }
 

@@ -36,6 +36,11 @@ export class TreePane {
   private items: Item[] = [];
   private selected: Item | undefined;
   private readonly collapsed = new Set<string>();
+
+  /** Start with these subtrees (keys: layer prefixes like 'FRAME', 'IP') closed. */
+  collapse(keys: readonly string[]): void {
+    for (const k of keys) this.collapsed.add(k);
+  }
   onSelect: (range: { offset: number; length: number } | undefined) => void = () => undefined;
 
   constructor() {

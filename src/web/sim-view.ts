@@ -187,6 +187,7 @@ export class SimView {
       this.selectSegment(i);
     };
     this.ladder.onHover = () => undefined;
+    this.panes.tree.collapse(['FRAME', 'IP', 'IPV6']);
     this.model = this.makeModel();
     this.refresh();
   }
@@ -222,7 +223,7 @@ export class SimView {
     ];
     const el = h(
       'div',
-      { class: `card-s host host-${side.toLowerCase()}` },
+      { class: `card-s host host-${side.toLowerCase()}`, title: '' },
       h('div', { class: 'host-head' }, h('span', { class: 'hname', text: `Host ${side}` }), state),
       vars,
       h('div', { class: 'host-acts' }, h('label', { class: 'listen' }, listen, ' listen :80'), buttons[0] as HTMLElement, h('span', { class: 'send' }, buttons[1] as HTMLElement, bytes, ' B')),
@@ -399,6 +400,7 @@ export class SimView {
       const has = m.hasSocket(side);
       const [connect, send, shutdown, close, abort] = card.buttons;
       if (connect !== undefined) connect.disabled = !m.manual;
+      card.el.title = m.manual ? '' : "The scenario's applications drive this host; choose 'by hand' to drive it yourself.";
       for (const b of [send, shutdown, close, abort]) if (b !== undefined) b.disabled = !m.manual || !has;
       card.bytes.disabled = !m.manual || !has;
       const v = st.tcp;
