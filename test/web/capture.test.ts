@@ -194,6 +194,10 @@ describe('capture viewer with a million frames', { skip }, () => {
   it('renders only the rows on screen, and reaches the last frame', async () => {
     const { page } = s;
     await screenshot(page, 'welcome');
+    // The welcome card's example is the seed capture, shipped with the page.
+    await page.locator('.welcome button', { hasText: 'KB 172983' }).click();
+    await waitFrames(page, 7);
+    assert.equal(await page.locator('.frow.sel .c-no').innerText(), '1');
     await page.setInputFiles('input[type=file]', path);
     await waitFrames(page, N);
     const inDom = await page.locator('.frow').count();
