@@ -13,6 +13,8 @@
  *           (consuming opens the receive window); `setNoDelay`, `setKeepAlive`, `setUserTimeout`...
  * Outputs:  after any input or app call, drain `pollTransmit(now)` until it returns undefined, then
  *           `pollEvent()` until undefined, then sleep until `pollAt()` (undefined: no timer armed).
+ *           A segment's payload is a view of the send buffer (one copy in at `send`, none out): emit
+ *           or copy it before calling into the connection again.
  * Handling several arriving segments before polling lets the engine send one ACK for all of them
  * (MUST-58, MUST-59).
  *
@@ -51,6 +53,9 @@ const { FIN, SYN, RST, PSH, ACK, URG } = TcpFlag;
 const NEVER = Infinity;
 const EMPTY = new Uint8Array(0);
 const NO_BLOCKS: readonly SackBlock[] = [];
+const NO_OPTIONS: readonly TcpOption[] = [];
+
+type SegTimestamps = { readonly tsval: number; readonly tsecr: number };
 /** RFC 7323 5.5: TS.Recent is invalid after 24 days of idleness. */
 const PAWS_IDLE = 24 * 24 * 60 * 60 * 1000;
 /** Smallest send MSS we accept from a peer (Linux: 48), against tiny-MSS resource attacks. */
@@ -882,7 +887,7 @@ export class TcpConnection {
     this.negotiate(now, seg, false);
     this.lastRecvAt = now;
     if (ackOk) {
-      this.ackAdvance(now, seg, seg.ack);
+      this.ackAdvance(now, seg, seg.ack, this.tsEnabled ? findTimestamps(seg.options) : undefined);
     }
     if (seqGt(this.sndUna, this.iss)) {
       // Our SYN is acknowledged: ESTABLISHED. SND.WND from the SYN is never scaled (RFC 7323 2.2).
@@ -1102,7 +1107,7 @@ export class TcpConnection {
       this.challengeAck(now);
       return;
     }
-    this.processAck(now, seg, ack);
+    this.processAck(now, seg, ack, ts);
     if (this._state === TcpState.Closed) return;
     const stAfterAck = this._state as TcpState;
     if (stAfterAck === TcpState.Closing && !this.finAcked()) {
@@ -1316,7 +1321,7 @@ export class TcpConnection {
   }
 
   /** SND.UNA moves to `ack` (already validated to be in (SND.UNA, SND.MAX]). */
-  private ackAdvance(now: number, seg: TcpRepr, ack: number): number {
+  private ackAdvance(now: number, seg: TcpRepr, ack: number, ts: SegTimestamps | undefined): number {
     const acked = seqDiff(ack, this.sndUna);
     const dataAcked = Math.max(0, Math.min(seqDiff(ack, this.sndBufSeq), this.sndBuf.length));
     if (dataAcked > 0) {
@@ -1331,7 +1336,6 @@ export class TcpConnection {
     // RTT (RFC 6298 with Karn's rule; RFC 7323 4 with timestamps).
     let sampled = false;
     if (this.tsEnabled) {
-      const ts = findTimestamps(seg.options);
       // An echo older than our first retransmission of this loss episode comes from an ACK that the
       // retransmission triggered for data that had arrived before (the first ACK was lost, or the
       // retransmission was spurious): it times the RTO wait, not the path (the ambiguity RFC 3522
@@ -1411,7 +1415,7 @@ export class TcpConnection {
   }
 
   /** Fifth step, the per-state ACK processing of the synchronized states. */
-  private processAck(now: number, seg: TcpRepr, ack: number): void {
+  private processAck(now: number, seg: TcpRepr, ack: number, ts: SegTimestamps | undefined): void {
     const wasFinAcked = this.finAcked();
     const outstanding = seqDiff(this.sndMax, this.sndUna);
     const pipeBefore = this.sackEnabled ? this.pipe() : outstanding;
@@ -1424,7 +1428,7 @@ export class TcpConnection {
     const blocks = this.sackEnabled ? findSackBlocks(seg.options) : NO_BLOCKS;
     let dup = false;
     if (seqGt(ack, this.sndUna)) {
-      const acked = this.ackAdvance(now, seg, ack);
+      const acked = this.ackAdvance(now, seg, ack, ts);
       const newlySacked = blocks.length > 0 ? this.sb.update(blocks, this.sndMax) : 0;
       if (this.sb.dsack) this.counters.dsacksIn++;
       this.dupAcks = 0;
@@ -1732,7 +1736,11 @@ export class TcpConnection {
   // Output
   // ------------------------------------------------------------------------------------------
 
-  /** The next segment to send, or undefined. Call until undefined after every input. */
+  /**
+   * The next segment to send, or undefined. Call until undefined after every input. The payload is
+   * a view of the send buffer, not a copy: emit (or copy) the segment before the next call into this
+   * connection, which may reuse that memory once the data is acknowledged.
+   */
   pollTransmit(now: number): TcpRepr | undefined {
     const r = this.controlReplies.shift();
     if (r) return this.count(r);
@@ -1883,7 +1891,7 @@ export class TcpConnection {
   }
 
   /** Rule 2: new data at SND.NXT, within the peer's window and `room`, with Nagle and SWS avoidance. */
-  private newDataSegment(now: number, opts: TcpOption[], mss: number, room: number): TcpRepr | undefined {
+  private newDataSegment(now: number, opts: readonly TcpOption[], mss: number, room: number): TcpRepr | undefined {
     const off = seqDiff(this.sndNxt, this.sndBufSeq);
     const queued = off >= 0 ? this.sndBuf.length - off : 0;
     const finToSend = this.finQueued && seqLe(this.sndNxt, this.finSeq);
@@ -1918,7 +1926,7 @@ export class TcpConnection {
    * Rules 1 and 3: retransmit from the first hole at or above HighRxt that is lost (`lostOnly`) or
    * below the highest SACKed octet, within the peer's window; HighRxt moves past it (RFC 6675 C.2).
    */
-  private retransmitHole(now: number, opts: TcpOption[], mss: number, lostOnly: boolean): TcpRepr | undefined {
+  private retransmitHole(now: number, opts: readonly TcpOption[], mss: number, lostOnly: boolean): TcpRepr | undefined {
     // A hole that reaches SND.MAX runs on into new data, up to the window: one segment instead of a
     // short retransmission and a new one.
     const start = this.sb.nextHole(lostOnly, seqAdd(this.sndUna, this.sndWnd));
@@ -1929,7 +1937,7 @@ export class TcpConnection {
   }
 
   /** A retransmission of up to `mss` octets of [start, end) (the FIN, if the hole holds it). */
-  private holeSegment(now: number, opts: TcpOption[], start: number, end: number, mss: number): TcpRepr | undefined {
+  private holeSegment(now: number, opts: readonly TcpOption[], start: number, end: number, mss: number): TcpRepr | undefined {
     const off = seqDiff(start, this.sndBufSeq);
     const avail = off >= 0 ? this.sndBuf.length - off : 0;
     const len = Math.max(0, Math.min(mss, avail, seqDiff(end, start)));
@@ -1939,7 +1947,7 @@ export class TcpConnection {
   }
 
   /** Send `max` bytes (at least the FIN) starting at SND.UNA: zero-window probes. */
-  private retransmitFront(now: number, max: number, opts: TcpOption[]): TcpRepr | undefined {
+  private retransmitFront(now: number, max: number, opts: readonly TcpOption[]): TcpRepr | undefined {
     const off = seqDiff(this.sndUna, this.sndBufSeq);
     const avail = off >= 0 ? this.sndBuf.length - off : 0;
     const len = Math.max(0, Math.min(max, avail, this.segmentDataMax(opts)));
@@ -1949,9 +1957,9 @@ export class TcpConnection {
     return this.dataSegment(now, this.sndUna, len, fin, opts, retransmission);
   }
 
-  private dataSegment(now: number, seq: number, len: number, fin: boolean, opts: TcpOption[], retransmission: boolean): TcpRepr {
-    const payload = len > 0 ? new Uint8Array(len) : EMPTY;
-    if (len > 0) this.sndBuf.copyOut(seqDiff(seq, this.sndBufSeq), payload, 0, len);
+  private dataSegment(now: number, seq: number, len: number, fin: boolean, opts: readonly TcpOption[], retransmission: boolean): TcpRepr {
+    // A view of the send buffer, not a copy (see pollTransmit).
+    const payload = len > 0 ? this.sndBuf.slice(seqDiff(seq, this.sndBufSeq), len) : EMPTY;
     const endData = seqDiff(seqAdd(seq, len), this.sndBufSeq) === this.sndBuf.length;
     let flags = ACK;
     if (len > 0 && endData) flags |= PSH; // MUST-61: PSH on the segment that empties the buffer
@@ -1981,31 +1989,46 @@ export class TcpConnection {
     return seg;
   }
 
-  /** The options of a non-SYN segment: timestamps (RFC 7323) and SACK blocks (RFC 2018). */
-  private dataOptions(now: number): TcpOption[] {
+  /**
+   * The options of a non-SYN segment: timestamps (RFC 7323) and SACK blocks (RFC 2018). Option
+   * lists are immutable values, so segments sent in the same millisecond share one list.
+   */
+  private dataOptions(now: number): readonly TcpOption[] {
+    const sack = this.sackEnabled && this.ooo.count > 0;
+    if (!this.tsEnabled && !sack) return NO_OPTIONS;
+    const tsval = this.tsNow(now);
+    if (!sack && tsval === this.optsTsval && this.tsRecent === this.optsTsecr) return this.optsCache;
     const out: TcpOption[] = [];
-    if (this.tsEnabled) out.push(NOP, NOP, { kind: 8, name: 'timestamps', tsval: this.tsNow(now), tsecr: this.tsRecent });
-    if (this.sackEnabled && this.ooo.count > 0) {
-      const ranges = this.ooo.sackRanges(this.tsEnabled ? 3 : 4);
-      const blocks: SackBlock[] = ranges.map(([s, e]) => ({
-        left: seqAdd(this.rcvNxt, s - this.rcvOff),
-        right: seqAdd(this.rcvNxt, e - this.rcvOff),
-      }));
-      out.push(NOP, NOP, { kind: 5, name: 'sack', blocks });
+    if (this.tsEnabled) out.push(NOP, NOP, { kind: 8, name: 'timestamps', tsval, tsecr: this.tsRecent });
+    if (!sack) {
+      this.optsCache = out;
+      this.optsTsval = tsval;
+      this.optsTsecr = this.tsRecent;
+      return out;
     }
+    const ranges = this.ooo.sackRanges(this.tsEnabled ? 3 : 4);
+    const blocks: SackBlock[] = ranges.map(([s, e]) => ({
+      left: seqAdd(this.rcvNxt, s - this.rcvOff),
+      right: seqAdd(this.rcvNxt, e - this.rcvOff),
+    }));
+    out.push(NOP, NOP, { kind: 5, name: 'sack', blocks });
     return out;
   }
+
+  private optsCache: readonly TcpOption[] = NO_OPTIONS;
+  private optsTsval = -1;
+  private optsTsecr = -1;
 
   private segmentDataMax(opts: readonly TcpOption[]): number {
     return Math.max(1, this.effMssBase - optionsLength(opts));
   }
 
   private segment(now: number, seq: number, flags: number, payload: Uint8Array, withOptions: boolean): TcpRepr {
-    const opts = withOptions && flags !== RST ? this.dataOptions(now) : [];
+    const opts = withOptions && flags !== RST ? this.dataOptions(now) : NO_OPTIONS;
     return this.segmentWithOptions(seq, flags, payload, opts);
   }
 
-  private segmentWithOptions(seq: number, flags: number, payload: Uint8Array, options: TcpOption[]): TcpRepr {
+  private segmentWithOptions(seq: number, flags: number, payload: Uint8Array, options: readonly TcpOption[]): TcpRepr {
     let window = 0;
     let ack = 0;
     let urgentPointer = 0;

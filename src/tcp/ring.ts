@@ -3,14 +3,15 @@
  *
  * Logical offset 0 is the oldest byte. `length` bytes from offset 0 are committed (readable); the
  * receive side may also write ahead of `length` (out-of-order data inside the window) with `writeAt`
- * and later `commit` it. Storage starts small and doubles up to `capacity` on demand, so an idle
- * connection does not pin its full buffer.
+ * and later `commit` it. Storage is allocated on the first write, starts small and doubles up to
+ * `capacity` on demand, so an idle connection holds no buffer memory at all.
  *
  * Invariants: 0 <= length <= extent <= capacity; bytes at logical offsets [0, extent) are preserved
  * across growth; nothing is ever stored at or beyond `capacity`.
  */
 
 const INITIAL = 4096;
+const NONE = new Uint8Array(0);
 
 export class ByteRing {
   readonly capacity: number;
@@ -22,7 +23,7 @@ export class ByteRing {
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.buf = new Uint8Array(Math.min(capacity, INITIAL));
+    this.buf = NONE;
   }
 
   /** Committed bytes. */
@@ -42,7 +43,7 @@ export class ByteRing {
 
   private reserve(end: number): void {
     if (end <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(Math.min(this.capacity, INITIAL), this.buf.length * 2);
     while (size < end) size *= 2;
     size = Math.min(this.capacity, size);
     const next = new Uint8Array(size);
@@ -52,6 +53,7 @@ export class ByteRing {
   }
 
   private copyOutRaw(offset: number, dst: Uint8Array, dstStart: number, n: number): void {
+    if (n <= 0) return;
     const size = this.buf.length;
     const p = (this.head + offset) % size;
     const first = Math.min(n, size - p);
@@ -95,6 +97,21 @@ export class ByteRing {
   copyOut(offset: number, dst: Uint8Array, dstStart: number, n: number): void {
     if (n <= 0) return;
     this.copyOutRaw(offset, dst, dstStart, n);
+  }
+
+  /**
+   * `n` bytes from logical `offset` as one array: a view of the storage (no copy) when they do not
+   * wrap around its end, else a copy. A view shows the bytes until they are consumed and the space
+   * is written again.
+   */
+  slice(offset: number, n: number): Uint8Array {
+    if (n <= 0) return NONE;
+    const size = this.buf.length;
+    const p = (this.head + offset) % size;
+    if (p + n <= size) return this.buf.subarray(p, p + n);
+    const out = new Uint8Array(n);
+    this.copyOutRaw(offset, out, 0, n);
+    return out;
   }
 
   /** Up to two views (no copy) of `n` bytes from logical `offset`; valid until the next mutation. */

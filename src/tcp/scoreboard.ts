@@ -99,6 +99,11 @@ export class Scoreboard {
     return this.seq(this.rxtAbs);
   }
 
+  /** Nothing SACKed and nothing marked lost above SND.UNA: pipe is FlightSize, no hole to fill. */
+  get clean(): boolean {
+    return this.sacked.count === 0 && this.markedAbs <= this.unaAbs && this.rxtAbs <= this.unaAbs;
+  }
+
   /** Whether octet `seq` (at or above SND.UNA) was SACKed. */
   isSacked(seq: number): boolean {
     return this.sacked.has(this.abs(seq));
@@ -201,6 +206,7 @@ export class Scoreboard {
    * when there is none below `limit`.
    */
   nextHole(lostOnly: boolean, limit: number): number | undefined {
+    if (this.sacked.count === 0 && this.markedAbs <= Math.max(this.rxtAbs, this.unaAbs)) return undefined;
     let x = Math.max(this.rxtAbs, this.unaAbs);
     const set = this.sacked;
     let i = set.indexEndingAtOrAfter(x + 1);
@@ -252,6 +258,7 @@ export class Scoreboard {
   pipe(sndMax: number): number {
     const outstanding = seqDiff(sndMax, this.unaSeq);
     if (outstanding <= 0) return 0;
+    if (this.clean) return outstanding;
     const rxt = this.rxtAbs - this.unaAbs - this.belowRxt;
     return Math.max(0, outstanding - this.sacked.bytes - this.lostUnsacked() + rxt);
   }
