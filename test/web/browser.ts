@@ -1,5 +1,5 @@
 /**
- * The browser harness of the UI tests: builds the page once with Vite (into test/out/web-build),
+ * The browser harness of the UI tests: builds the page once with Vite (into test/out/web-build/PID),
  * serves it with `synack ui`'s own server (src/cli/ui.ts), and drives Debian's chromium through
  * playwright-core (no browser download). Screenshots go to test/out/screenshots/.
  *
@@ -15,7 +15,8 @@ import { startUiServer, type UiServer } from '../../src/cli/ui.js';
 
 export const CHROMIUM = process.env.SYNACK_CHROMIUM ?? '/usr/bin/chromium';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const BUILD = join(REPO, 'test/out/web-build');
+/** Per process: node --test runs test files in parallel, and each builds the page once. */
+export const BUILD = join(REPO, 'test/out/web-build', String(process.pid));
 export const SHOTS = join(REPO, 'test/out/screenshots');
 
 /** Why the browser tests cannot run here, or undefined when they can. */
@@ -29,6 +30,7 @@ let built: Promise<void> | undefined;
 /** Build the page once per test process. */
 export function buildPage(): Promise<void> {
   built ??= (async () => {
+    process.once('exit', () => rmSync(BUILD, { recursive: true, force: true }));
     const { build } = await import('vite');
     await build({ configFile: join(REPO, 'vite.config.ts'), logLevel: 'error', build: { outDir: BUILD, emptyOutDir: true } });
   })();
