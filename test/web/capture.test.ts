@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { decodeCapture } from '../../src/capture/decoder.js';
@@ -189,6 +189,7 @@ describe('capture viewer with a million frames', { skip }, () => {
   });
   after(async () => {
     await s?.close();
+    rmSync(path, { force: true });
   });
 
   it('renders only the rows on screen, and reaches the last frame', async () => {
