@@ -21,6 +21,8 @@
  * once, after its last frame. Browser-safe: no Node imports.
  */
 import type { CaptureRecord } from '../capture/types.js';
+import { formatIpv4Address } from '../wire/ipv4.js';
+import { formatIpv6Address } from '../wire/ipv6.js';
 import { ANOMALY_KINDS, AnomalyBit, type AnomalyKind, SeqAnalysis } from './anomalies.js';
 import { type DecodeOutcome, newSegment, SegmentDecoder, type SynOptions, type TcpSegment } from './conns-segment.js';
 import { ZeekConn, type ZeekConnState } from './zeek.js';
@@ -198,29 +200,13 @@ interface FrameRow {
   bits: number;
 }
 
-/** Address text from its words: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run as "::"). */
+/** Address text from its 32-bit words (the wire layer's dotted quad or RFC 5952 form). */
 function addrText(family: 4 | 6, w0: number, w1: number, w2: number, w3: number): string {
-  if (family === 4) return `${w0 >>> 24}.${(w0 >>> 16) & 0xff}.${(w0 >>> 8) & 0xff}.${w0 & 0xff}`;
-  const g: number[] = [];
-  for (const w of [w0, w1, w2, w3]) g.push(w >>> 16, w & 0xffff);
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hex(g);
-  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+  if (family === 4) return formatIpv4Address(w0);
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  [w0, w1, w2, w3].forEach((w, i) => view.setUint32(4 * i, w >>> 0));
+  return formatIpv6Address(bytes);
 }
 
 function offered(o: SynOptions | undefined): OfferedOptions | null {
