@@ -25,6 +25,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'one record per TCP connection: Zeek state and history, handshake RTT, close, anomalies',
     run: async (argv) => (await import('./conns.js')).main(argv),
   },
+  ui: {
+    summary: 'serve the browser UI (capture viewer, connections, simulator) on 127.0.0.1',
+    run: async (argv) => (await import('./ui.js')).main(argv),
+  },
 };
 
 function help(): string {
