@@ -63,10 +63,21 @@ export class LineWriter {
 
 /** writeSync until every byte is out (a file or device may take less than asked). */
 function writeAllSync(fd: number, data: string | Uint8Array): void {
-  let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let bytes: Uint8Array;
+  if (typeof data === 'string') {
+    // Strings go down as they are (encoded natively, no Buffer made here); only a short write,
+    // which files practically never do, pays for the conversion.
+    const n = writeSync(fd, data);
+    if (n >= Buffer.byteLength(data)) return;
+    bytes = Buffer.from(data).subarray(n);
+  } else {
+    bytes = data;
+  }
   for (;;) {
     const n = writeSync(fd, bytes);
     if (n >= bytes.length) return;
+    // A file that takes nothing would loop forever: report it like the failed write it is.
+    if (n <= 0) throw Object.assign(new Error('write to standard output made no progress'), { code: 'EIO' });
     bytes = bytes.subarray(n);
   }
 }
