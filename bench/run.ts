@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs the benchmark modules (bench/lib.ts's Benchmark contract) one after the
  * other and prints their rows as a table, or as one JSON document with --json. Progress goes to
- * stderr, results to stdout, so `npm run bench -- --json > out.json` keeps a clean file.
+ * stderr, results to stdout, so `npm run -s bench -- --json > out.json` keeps a clean file (-s keeps
+ * npm's own banner off stdout).
  *
  * Adding a benchmark: write a module exporting a Benchmark and list it in BENCHMARKS below.
  * Benchmarks measure and report; they do not pass or fail (a failed benchmark is reported and the
@@ -16,7 +17,7 @@ import { type Benchmark, type BenchOptions, type BenchRow, si } from './lib.js';
 
 const BENCHMARKS: readonly Benchmark[] = [decodeBenchmark, checksumBenchmark, captureDecodeBenchmark];
 
-const USAGE = `usage: npm run bench -- [options]
+const USAGE = `usage: npm run bench -- [options]     (npm run -s bench -- --json > out.json: JSON only)
 
 options:
   --only NAME      run only this benchmark (repeatable, or comma-separated)
