@@ -154,8 +154,41 @@ function ms(c: TcpConfig, field: keyof TcpConfig, lo: number, hi: number): void 
   if (typeof v !== 'number' || Number.isNaN(v) || v < lo || v > hi) bad(field, `must be a number of ms in [${lo}, ${hi}], got ${String(v)}`);
 }
 
-/** Defaults + overrides, validated. Throws SynackError('ERR_SYNACK_BAD_CONFIG') on a bad field. */
+/** Resolved configs by the overrides object they came from: connections made alike share one. */
+const resolved = new WeakMap<object, TcpConfig>();
+let resolvedDefault: TcpConfig | undefined;
+
+/** Whether `c` is what `overrides` resolves to now (the caller may have changed the object since). */
+function stillResolves(c: TcpConfig, overrides: Partial<TcpConfig>): boolean {
+  const o = overrides as Record<string, unknown>;
+  const r = c as unknown as Record<string, unknown>;
+  const d = DEFAULT_TCP_CONFIG as unknown as Record<string, unknown>;
+  for (const k of Object.keys(d)) {
+    if (k in o ? o[k] !== r[k] : d[k] !== r[k]) return false;
+  }
+  return true;
+}
+
+/**
+ * Defaults + overrides, validated and frozen. Throws SynackError('ERR_SYNACK_BAD_CONFIG') on a bad
+ * field. Resolving the same overrides object again returns the same frozen config (a connection
+ * costs no config copy), unless the object was changed in between.
+ */
 export function resolveConfig(overrides: Partial<TcpConfig> = {}): TcpConfig {
+  let empty = true;
+  for (const _ in overrides) {
+    empty = false;
+    break;
+  }
+  if (empty) return (resolvedDefault ??= build(overrides));
+  const hit = resolved.get(overrides);
+  if (hit !== undefined && stillResolves(hit, overrides)) return hit;
+  const c = build(overrides);
+  resolved.set(overrides, c);
+  return c;
+}
+
+function build(overrides: Partial<TcpConfig>): TcpConfig {
   const c: TcpConfig = { ...DEFAULT_TCP_CONFIG, ...overrides };
   if (c.ipVersion !== 4 && c.ipVersion !== 6) bad('ipVersion', 'must be 4 or 6');
   int(c, 'mtu', c.ipVersion === 6 ? 1280 : 68, 1 << 20);
@@ -188,5 +221,5 @@ export function resolveConfig(overrides: Partial<TcpConfig> = {}): TcpConfig {
     bad('congestionControl', "must be 'reno', 'cubic', 'none' or a factory");
   }
   if (typeof c.slowStartAfterIdle !== 'boolean') bad('slowStartAfterIdle', 'must be a boolean');
-  return c;
+  return Object.freeze(c);
 }

@@ -54,8 +54,22 @@ const NEVER = Infinity;
 const EMPTY = new Uint8Array(0);
 const NO_BLOCKS: readonly SackBlock[] = [];
 const NO_OPTIONS: readonly TcpOption[] = [];
+/** The out-of-order queue of every connection that has none (never mutated). */
+const NO_RANGES = new RangeSet(0);
 
 type SegTimestamps = { readonly tsval: number; readonly tsecr: number };
+
+/** The context handed to congestion controllers, refilled before every call. */
+const CC_CTX: { -readonly [K in keyof CongestionContext]: CongestionContext[K] } = {
+  mss: 1,
+  flightSize: 0,
+  now: 0,
+  srtt: undefined,
+  minRtt: undefined,
+  sack: false,
+  cwndLimited: true,
+  timeouts: 0,
+};
 /** RFC 7323 5.5: TS.Recent is invalid after 24 days of idleness. */
 const PAWS_IDLE = 24 * 24 * 60 * 60 * 1000;
 /** Smallest send MSS we accept from a peer (Linux: 48), against tiny-MSS resource attacks. */
@@ -196,7 +210,6 @@ export class TcpConnection {
   private rtt!: RttEstimator;
   private minRtt!: number | undefined;
   private cc!: CongestionControl;
-  private ccCtx!: { mss: number; flightSize: number; now: number; srtt: number | undefined; minRtt: number | undefined; sack: boolean; cwndLimited: boolean; timeouts: number };
   private rttSeq!: number | undefined;
   private rttStart!: number;
   private synRetransmitted!: boolean;
@@ -207,8 +220,8 @@ export class TcpConnection {
   private recover!: number;
   /** RFC 6675 RescueRxt (undefined: no rescue retransmission yet in this recovery). */
   private rescueRxt!: number | undefined;
-  /** SACK scoreboard, loss marks and HighRxt (scoreboard.ts). */
-  private sb!: Scoreboard;
+  /** SACK scoreboard, loss marks and HighRxt (scoreboard.ts); only while there is something to keep. */
+  private sb!: Scoreboard | undefined;
   /** Sending was held back by cwnd since the last ACK (RFC 7661 2 "cwnd-limited"). */
   private cwndLimited!: boolean;
   /** When data was last sent (RFC 5681 4.1 idle detection); undefined before any. */
@@ -337,7 +350,7 @@ export class TcpConnection {
     this.rcvBuf = new ByteRing(cfg.recvBufferSize);
     this.rcvOff = 0;
     this.readSeq = 0;
-    this.ooo = new RangeSet(cfg.maxOutOfOrderRanges);
+    this.ooo = NO_RANGES;
     this.pendingFinSeq = undefined;
     this.peerFin = false;
     this.rcvUp = undefined;
@@ -354,7 +367,6 @@ export class TcpConnection {
     this.rtt = new RttEstimator(cfg.initialRto, cfg.minRto, cfg.maxRto);
     this.minRtt = undefined;
     this.cc = congestionFactory(cfg)(this.effMssBase);
-    this.ccCtx = { mss: this.effMssBase, flightSize: 0, now, srtt: undefined, minRtt: undefined, sack: false, cwndLimited: false, timeouts: 0 };
     this.rttSeq = undefined;
     this.rttStart = 0;
     this.synRetransmitted = false;
@@ -363,7 +375,7 @@ export class TcpConnection {
     this.recovery = Recovery.None;
     this.recover = 0;
     this.rescueRxt = undefined;
-    this.sb = new Scoreboard();
+    this.sb = undefined;
     this.cwndLimited = false;
     this.lastDataSentAt = undefined;
     this.rxtTsval = undefined;
@@ -403,7 +415,7 @@ export class TcpConnection {
     this.sndMax = iss;
     this.sndBufSeq = seqAdd(iss, 1);
     this.recover = iss;
-    this.sb.reset(iss);
+    this.sb = undefined;
   }
 
   private computeEffMss(sendMss: number): number {
@@ -693,7 +705,9 @@ export class TcpConnection {
   // ------------------------------------------------------------------------------------------
 
   pollEvent(): TcpEvent | undefined {
+    if (this.events.length === 0) return undefined;
     const e = this.events.shift();
+    if (this.events.length === 0) this.events = []; // drop the backing store: idle connections keep none
     if (e?.type === 'urgent') this.urgentQueued = false;
     else if (e?.type === 'writable') this.writableQueued = false;
     return e;
@@ -719,7 +733,7 @@ export class TcpConnection {
       // Reset, timeout, abort: all segment queues are flushed (3.10.7.4, 3.10.8).
       this.sndBuf.clear();
       this.rcvBuf.clear();
-      this.ooo.clear();
+      this.ooo = NO_RANGES;
     }
     if (this.terminal === undefined) {
       this.terminal = t;
@@ -822,7 +836,7 @@ export class TcpConnection {
     const mss = findMss(syn.options);
     this.peerMss = mss === undefined ? defaultSendMss(cfg) : Math.max(MIN_PEER_MSS, mss);
     this.effMssBase = this.computeEffMss(this.peerMss);
-    this.sb.setMss(this.effMssBase);
+    this.sb?.setMss(this.effMssBase);
     this.cc = congestionFactory(cfg)(this.effMssBase);
     const ws = findWindowScale(syn.options);
     if (this.offerWindowScale !== undefined && ws !== undefined) {
@@ -1168,6 +1182,7 @@ export class TcpConnection {
     if (off > 0) {
       // Out of order: hold it (SHLD-31) in the ring, in place; acknowledge at once (RFC 5681 4.2).
       const s = this.rcvOff + off;
+      if (this.ooo === NO_RANGES) this.ooo = new RangeSet(this.config.maxOutOfOrderRanges);
       if (!this.ooo.add(s, s + n)) {
         this.drop('ooo-full');
       } else {
@@ -1186,6 +1201,7 @@ export class TcpConnection {
     let filled = false;
     if (this.ooo.count > 0) {
       const front = this.ooo.advance(this.rcvOff);
+      if (this.ooo.count === 0) this.ooo = NO_RANGES; // idle connections keep no queue
       if (front > this.rcvOff) {
         const extra = front - this.rcvOff;
         this.rcvBuf.commit(extra);
@@ -1332,7 +1348,11 @@ export class TcpConnection {
     if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
     this.retransmits = 0;
     this.progressAt = now;
-    this.sb.advance(ack);
+    const board = this.sb;
+    if (board !== undefined) {
+      board.advance(ack);
+      if (board.clean) this.sb = undefined; // nothing SACKed, lost or retransmitted is left
+    }
     // RTT (RFC 6298 with Karn's rule; RFC 7323 4 with timestamps).
     let sampled = false;
     if (this.tsEnabled) {
@@ -1370,9 +1390,9 @@ export class TcpConnection {
     if (this.minRtt === undefined || r < this.minRtt) this.minRtt = r;
   }
 
-  /** The congestion controller's context, refreshed (one object per connection, no allocation). */
+  /** The congestion controller's context, refreshed (one shared object: controllers never keep it). */
   private ccContext(now: number, flightSize: number): CongestionContext {
-    const c = this.ccCtx;
+    const c = CC_CTX;
     c.mss = this.effMssBase;
     c.flightSize = flightSize;
     c.now = now;
@@ -1380,12 +1400,34 @@ export class TcpConnection {
     c.minRtt = this.minRtt;
     c.sack = this.sackEnabled;
     c.timeouts = this.retransmits;
+    c.cwndLimited = true;
     return c;
+  }
+
+  /** The scoreboard, created when first needed (SACK information or a loss). */
+  private board(): Scoreboard {
+    let b = this.sb;
+    if (b === undefined) {
+      b = new Scoreboard();
+      b.reset(this.sndUna);
+      b.setMss(this.effMssBase);
+      this.sb = b;
+    }
+    return b;
+  }
+
+  /** RFC 6675 Update(): record an ACK's SACK blocks; returns the octets newly SACKed. */
+  private sackUpdate(blocks: readonly SackBlock[]): number {
+    const b = this.board();
+    const fresh = b.update(blocks, this.sndMax);
+    if (b.dsack) this.counters.dsacksIn++;
+    if (b.clean) this.sb = undefined;
+    return fresh;
   }
 
   /** Bytes in flight: RFC 6675 pipe (equal to FlightSize when nothing is SACKed or lost). */
   private pipe(): number {
-    return this.sb.pipe(this.sndMax);
+    return this.sb === undefined ? seqDiff(this.sndMax, this.sndUna) : this.sb.pipe(this.sndMax);
   }
 
   /** Fast retransmit and fast recovery (RFC 5681 3.2 steps 2-3, RFC 6582 3.2 step 2, RFC 6675 5 step 4). */
@@ -1403,15 +1445,17 @@ export class TcpConnection {
    * 3.2 step 3, RFC 6675 4.3), and retransmission restarts there (HighRxt = HighACK, RFC 6675 3.1).
    */
   private declareFrontLost(): void {
-    this.sb.markLost(seqAdd(this.sndUna, Math.min(this.effMssBase, seqDiff(this.sndMax, this.sndUna))));
-    this.sb.restartRetransmission();
+    const b = this.board();
+    b.markLost(seqAdd(this.sndUna, Math.min(this.effMssBase, seqDiff(this.sndMax, this.sndUna))));
+    b.restartRetransmission();
     this.fastRetransmitNow = true;
   }
 
   /** Everything outstanding is lost (a timeout, a reopened window, a smaller path MTU): resend it, holes first. */
   private declareAllLost(): void {
-    this.sb.markLost(this.sndMax);
-    this.sb.restartRetransmission();
+    const b = this.board();
+    b.markLost(this.sndMax);
+    b.restartRetransmission();
   }
 
   /** Fifth step, the per-state ACK processing of the synchronized states. */
@@ -1429,8 +1473,7 @@ export class TcpConnection {
     let dup = false;
     if (seqGt(ack, this.sndUna)) {
       const acked = this.ackAdvance(now, seg, ack, ts);
-      const newlySacked = blocks.length > 0 ? this.sb.update(blocks, this.sndMax) : 0;
-      if (this.sb.dsack) this.counters.dsacksIn++;
+      const newlySacked = blocks.length > 0 ? this.sackUpdate(blocks) : 0;
       this.dupAcks = 0;
       // RFC 6675 5: a cumulative ACK that SACKs new data is also a duplicate ACK.
       dup = newlySacked > 0;
@@ -1448,14 +1491,14 @@ export class TcpConnection {
         }
         // SACK recovery (RFC 6675 5 (B)): the scoreboard and pipe decide what goes next.
       } else {
-        this.ccCtx.cwndLimited = cwndLimited;
-        this.cc.onAck(acked, this.ccContext(now, pipeBefore));
+        this.ccContext(now, pipeBefore);
+        CC_CTX.cwndLimited = cwndLimited;
+        this.cc.onAck(acked, CC_CTX);
       }
       // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it.
       this.tRetransmit = this.sndUna === this.sndMax ? NEVER : now + this.rtt.rto;
     } else if (ack === this.sndUna && this.sndMax !== this.sndUna) {
-      const newlySacked = blocks.length > 0 ? this.sb.update(blocks, this.sndMax) : 0;
-      if (this.sb.dsack) this.counters.dsacksIn++;
+      const newlySacked = blocks.length > 0 ? this.sackUpdate(blocks) : 0;
       // RFC 5681 2: a duplicate ACK carries no data, no SYN or FIN, the same window (not a zero
       // window: answers to zero-window probes are not duplicate ACKs).
       const classic = seg.payload.length === 0 && !(seg.flags & (SYN | FIN)) && segWnd === this.sndWnd && segWnd !== 0;
@@ -1471,7 +1514,7 @@ export class TcpConnection {
         // Enter recovery at DupThresh duplicates, or when SACK shows SND.UNA lost (RFC 6675 5
         // steps 1-2); not before the previous recovery point is passed (RFC 6582 3.2 step 2:
         // "covers more than recover"; RFC 6675 5.1 after a timeout).
-        const sackLoss = this.sackEnabled && this.sb.isLost(this.sndUna);
+        const sackLoss = this.sackEnabled && this.sb !== undefined && this.sb.isLost(this.sndUna);
         const fresh = this.sackEnabled ? seqGe(this.sndUna, this.recover) : seqGt(this.sndUna, this.recover);
         if ((this.dupAcks >= DUP_THRESH || sackLoss) && fresh) this.enterRecovery(now, outstanding);
         // Otherwise limited transmit (RFC 3042) may send new data: see sendRoom().
@@ -1543,7 +1586,7 @@ export class TcpConnection {
         const eff = Math.max(1, Math.min(this.effMssBase, mtu - ipHdr - 20 - this.config.ipOptionsSize));
         if (eff < this.effMssBase) {
           this.effMssBase = eff;
-          this.sb.setMss(eff);
+          this.sb?.setMss(eff);
           this.declareAllLost(); // resend what was too big, in smaller segments
           this.rttSeq = undefined;
         }
@@ -1667,7 +1710,7 @@ export class TcpConnection {
       // The SACK information is kept (RFC 6675 5.1), so what the peer holds is not sent again;
       // unless the octet at SND.UNA is SACKed without being acknowledged: the receiver reneged
       // (RFC 2018 8) and its SACKs cannot be trusted.
-      if (this.sb.isSacked(this.sndUna)) this.sb.reset(this.sndUna);
+      if (this.sb?.isSacked(this.sndUna)) this.sb = undefined;
       this.declareAllLost();
     }
     this.tRetransmit = now + this.rtt.rto;
@@ -1742,8 +1785,11 @@ export class TcpConnection {
    * connection, which may reuse that memory once the data is acknowledged.
    */
   pollTransmit(now: number): TcpRepr | undefined {
-    const r = this.controlReplies.shift();
-    if (r) return this.count(r);
+    if (this.controlReplies.length > 0) {
+      const r = this.controlReplies.shift()!;
+      if (this.controlReplies.length === 0) this.controlReplies = [];
+      return this.count(r);
+    }
     if (this.rstToSend !== undefined) {
       const seq = this.rstToSend;
       this.rstToSend = undefined;
@@ -1849,7 +1895,7 @@ export class TcpConnection {
       const s = this.retransmitHole(now, opts, mss, true);
       if (s) {
         // RFC 6675 4.3: RescueRxt starts at the end of the first retransmission.
-        if (this.recovery === Recovery.Sack && this.rescueRxt === undefined) this.rescueRxt = this.sb.highRxt;
+        if (this.recovery === Recovery.Sack && this.rescueRxt === undefined) this.rescueRxt = this.board().highRxt;
         return s;
       }
     }
@@ -1867,7 +1913,7 @@ export class TcpConnection {
     }
     // Rule 2: new data. Limited transmit (RFC 3042): on the first two duplicate ACKs without SACK
     // information, up to two segments beyond cwnd (with SACK, pipe already excludes what was SACKed).
-    const limited = this.recovery === Recovery.None && this.dupAcks > 0 && this.dupAcks < DUP_THRESH && this.sb.sackedBytes === 0;
+    const limited = this.recovery === Recovery.None && this.dupAcks > 0 && this.dupAcks < DUP_THRESH && (this.sb === undefined || this.sb.sackedBytes === 0);
     const s = this.newDataSegment(now, opts, mss, room + (limited ? Math.min(this.dupAcks, 2) * this.effMssBase : 0));
     if (s) return s;
     if (this.recovery === Recovery.Sack && room >= mss) {
@@ -1877,9 +1923,10 @@ export class TcpConnection {
       // Rule 4: one rescue retransmission per recovery, of the highest un-SACKed octets, so a loss
       // at the tail of the window still gets an ACK clock (HighRxt is not updated).
       if (this.rescueRxt === undefined || seqGt(this.sndUna, this.rescueRxt)) {
-        const start = this.sb.rescueStart(this.sndMax, mss);
+        const b = this.board();
+        const start = b.rescueStart(this.sndMax, mss);
         if (start !== undefined) {
-          const seg = this.holeSegment(now, opts, start, this.sb.holeEnd, mss);
+          const seg = this.holeSegment(now, opts, start, b.holeEnd, mss);
           if (seg) {
             this.rescueRxt = this.recover;
             return seg;
@@ -1929,10 +1976,12 @@ export class TcpConnection {
   private retransmitHole(now: number, opts: readonly TcpOption[], mss: number, lostOnly: boolean): TcpRepr | undefined {
     // A hole that reaches SND.MAX runs on into new data, up to the window: one segment instead of a
     // short retransmission and a new one.
-    const start = this.sb.nextHole(lostOnly, seqAdd(this.sndUna, this.sndWnd));
+    const b = this.sb;
+    if (b === undefined) return undefined; // nothing lost, nothing SACKed: no hole
+    const start = b.nextHole(lostOnly, seqAdd(this.sndUna, this.sndWnd));
     if (start === undefined) return undefined;
-    const seg = this.holeSegment(now, opts, start, this.sb.holeEnd, mss);
-    if (seg) this.sb.retransmitted(seqAdd(start, seg.payload.length + (seg.flags & FIN ? 1 : 0)));
+    const seg = this.holeSegment(now, opts, start, b.holeEnd, mss);
+    if (seg) b.retransmitted(seqAdd(start, seg.payload.length + (seg.flags & FIN ? 1 : 0)));
     return seg;
   }
 

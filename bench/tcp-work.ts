@@ -1,0 +1,257 @@
+/**
+ * The TCP measurements themselves, free of the runner: bulk transfer between two engines through
+ * the wire codec, the unavoidable work on the same bytes, handshakes per second, and the memory of
+ * idle established connections. bench/tcp-worker.ts runs them in a child process built by tsc (so
+ * tsx's module wrappers do not distort per-call costs); bench/tcp.ts turns them into rows.
+ *
+ * Every measurement checks its own result (bytes delivered, connections established) and throws if
+ * the work was not really done.
+ */
+import { TcpConnection } from '../src/tcp/connection.js';
+import type { TcpConfig } from '../src/tcp/config.js';
+import { listenSegment } from '../src/tcp/listen.js';
+import { TcpState } from '../src/tcp/state.js';
+import { internetChecksum } from '../src/wire/checksum.js';
+import { emitIpv4, Ipv4Packet, parseIpv4, type Ipv4Repr } from '../src/wire/ipv4.js';
+import { emitTcp, parseTcp, TcpPacket, tcpBufferLength, type TcpRepr } from '../src/wire/tcp.js';
+
+const ADDR_A = 0x0a000001;
+const ADDR_B = 0x0a000002;
+const NO_IP_OPTIONS = new Uint8Array(0);
+
+export interface BulkResult {
+  readonly bytes: number;
+  readonly ms: number;
+  /** Data segments A sent, and ACK segments B sent. */
+  readonly segments: number;
+  readonly acks: number;
+  readonly retransmissions: number;
+}
+
+/**
+ * Carries segments between the two engines as a real stack would: each one is emitted as an IPv4
+ * datagram (header checksum, TCP checksum over the pseudo-header) into a frame buffer, then parsed
+ * back with both checksums verified, and the parsed repr is handed to the other engine. One frame
+ * buffer per direction suffices: the engine copies what it keeps before handleSegment returns.
+ */
+class Wire {
+  private readonly frame: Uint8Array;
+  private id = 0;
+
+  constructor(
+    mtu: number,
+    private readonly src: number,
+    private readonly dst: number,
+  ) {
+    this.frame = new Uint8Array(Math.max(mtu, 65535));
+  }
+
+  carry(seg: TcpRepr, to: TcpConnection, now: number): void {
+    const tcpLen = tcpBufferLength(seg);
+    // A literal, not a spread of IPV4_DEFAULTS: V8 copies spread objects on a slow path.
+    const ip: Ipv4Repr = {
+      src: this.src,
+      dst: this.dst,
+      protocol: 6,
+      ttl: 64,
+      dscp: 0,
+      ecn: 0,
+      identification: this.id,
+      dontFragment: true,
+      moreFragments: false,
+      fragmentOffset: 0,
+      options: NO_IP_OPTIONS,
+      payloadLength: tcpLen,
+    };
+    this.id = (this.id + 1) & 0xffff;
+    const hl = emitIpv4(ip, this.frame);
+    emitTcp(seg, this.frame.subarray(hl), ip);
+    const view = new Ipv4Packet(this.frame.subarray(0, hl + tcpLen));
+    const ipr = parseIpv4(view);
+    if (!ipr.ok) throw ipr.error;
+    const tcp = parseTcp(new TcpPacket(view.payload), ipr.value);
+    if (!tcp.ok) throw tcp.error;
+    to.handleSegment(now, tcp.value);
+  }
+}
+
+/**
+ * Bulk transfer of `total` bytes from A to B over a lossless zero-delay path through the codec;
+ * B's application reads into one buffer. Virtual time advances 10 us per round. The sender keeps
+ * its send buffer full; both ends use 4 MiB buffers.
+ */
+export function bulkThroughCodec(total: number, mtu: number, extra: Partial<TcpConfig> = {}): BulkResult {
+  const config: Partial<TcpConfig> = { mtu, sendBufferSize: 4 << 20, recvBufferSize: 4 << 20, ...extra };
+  const a = TcpConnection.connect({ now: 0, localPort: 40000, remotePort: 80, iss: 0xfffff000, config });
+  const b = TcpConnection.listen({ localPort: 80, iss: 12345, config });
+  const ab = new Wire(mtu, ADDR_A, ADDR_B);
+  const ba = new Wire(mtu, ADDR_B, ADDR_A);
+  const chunk = new Uint8Array(1 << 20);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 131) & 0xff;
+  const sink = new Uint8Array(1 << 20);
+  let sent = 0;
+  let received = 0;
+  let segments = 0;
+  let acks = 0;
+  let now = 0;
+  let shut = false;
+  const t0 = performance.now();
+  for (let round = 0; !b.eof && round < 100_000_000; round++) {
+    now += 0.01;
+    if (a.state === TcpState.Established) {
+      while (sent < total) {
+        const n = a.send(chunk.subarray(0, Math.min(chunk.length, total - sent)));
+        if (n === 0) break;
+        sent += n;
+      }
+      if (sent === total && !shut) {
+        a.shutdown();
+        shut = true;
+      }
+    }
+    let s: TcpRepr | undefined;
+    let moved = false;
+    while ((s = a.pollTransmit(now))) {
+      ab.carry(s, b, now);
+      segments++;
+      moved = true;
+    }
+    while (b.readableBytes > 0) received += b.readInto(sink);
+    while ((s = b.pollTransmit(now))) {
+      ba.carry(s, a, now);
+      acks++;
+      moved = true;
+    }
+    if (!moved) {
+      const t = Math.min(a.pollAt() ?? Infinity, b.pollAt() ?? Infinity);
+      if (t === Infinity) break;
+      now = Math.max(now, t);
+      a.handleTimeout(now);
+      b.handleTimeout(now);
+    }
+  }
+  const ms = performance.now() - t0;
+  if (received !== total) throw new Error(`bulk: ${received} of ${total} bytes arrived`);
+  return { bytes: received, ms, segments, acks, retransmissions: a.counters.retransmissions };
+}
+
+/**
+ * The unavoidable work on the same bytes, in segment-sized pieces: copy each piece into a frame
+ * and checksum it (the sender), copy it out and checksum it again (the receiver). Returns ms.
+ */
+export function unavoidableWork(total: number, segment: number): number {
+  const src = new Uint8Array(1 << 20);
+  for (let i = 0; i < src.length; i++) src[i] = (i * 131) & 0xff;
+  const frame = new Uint8Array(segment + 64);
+  const dst = new Uint8Array(1 << 20);
+  let sum = 0;
+  let done = 0;
+  let off = 0;
+  const t0 = performance.now();
+  while (done < total) {
+    const n = Math.min(segment, total - done, src.length - off);
+    frame.set(src.subarray(off, off + n), 40);
+    sum ^= internetChecksum(frame, 40, 40 + n);
+    dst.set(frame.subarray(40, 40 + n), off);
+    sum ^= internetChecksum(dst, off, off + n);
+    done += n;
+    off += n;
+    if (off >= src.length) off = 0;
+  }
+  const ms = performance.now() - t0;
+  if (sum === 0x10000) throw new Error('impossible checksum'); // keeps the work observable
+  return ms;
+}
+
+export interface HandshakeResult {
+  readonly connections: number;
+  readonly ms: number;
+  /** Segments exchanged in all (SYN, SYN-ACK, ACK, FINs and their ACKs). */
+  readonly segments: number;
+}
+
+/**
+ * `n` complete connection lifetimes between two engines: connect (SYN-SENT), the SYN handed to
+ * the LISTEN logic (`listenSegment`) and accepted (`TcpConnection.accept`), the three-way handshake,
+ * then A closes, B closes on EOF, until A is in TIME-WAIT and B CLOSED. Through the codec when
+ * `codec` is set (each segment emitted and parsed with checksums), else reprs are handed over.
+ */
+export function handshakes(n: number, codec: boolean): HandshakeResult {
+  const config: Partial<TcpConfig> = {};
+  const ab = new Wire(1500, ADDR_A, ADDR_B);
+  const ba = new Wire(1500, ADDR_B, ADDR_A);
+  let segments = 0;
+  const now = 1000;
+  const pass = (from: TcpConnection, to: TcpConnection, wire: Wire): boolean => {
+    let moved = false;
+    for (let s = from.pollTransmit(now); s; s = from.pollTransmit(now)) {
+      if (codec) wire.carry(s, to, now);
+      else to.handleSegment(now, s);
+      segments++;
+      moved = true;
+    }
+    return moved;
+  };
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const a = TcpConnection.connect({ now, localPort: 1024 + (i % 60000), remotePort: 80, iss: Math.imul(i, 2654435761) >>> 0, config });
+    const syn = a.pollTransmit(now);
+    if (!syn) throw new Error('no SYN');
+    segments++;
+    const action = listenSegment(syn);
+    if (action.action !== 'accept') throw new Error(`listener refused the SYN: ${action.action}`);
+    const b = TcpConnection.accept({ now, syn, iss: Math.imul(i + 1, 40503) >>> 0, config });
+    let closing = false;
+    for (let guard = 0; guard < 20; guard++) {
+      const movedB = pass(b, a, ba);
+      if (a.state === TcpState.Established && !closing) {
+        a.close(now);
+        closing = true;
+      }
+      const movedA = pass(a, b, ab);
+      if (b.state === TcpState.CloseWait) b.close(now);
+      if (!movedA && !movedB && b.isClosed) break;
+    }
+    if (a.state !== TcpState.TimeWait || !b.isClosed) throw new Error(`connection ${i} ended A ${a.state}, B ${b.state}`);
+  }
+  return { connections: n, ms: performance.now() - t0, segments };
+}
+
+export interface MemoryResult {
+  readonly connections: number;
+  readonly heapBytes: number;
+  readonly bytesPerConnection: number;
+}
+
+/**
+ * The heap held by `n` idle established connections (n/2 pairs, both ends kept), measured as the
+ * growth of the V8 heap after full collections (needs node --expose-gc). The connections never
+ * carried data, so no buffer holds data; what is measured is the cost of a connection itself.
+ */
+export function idleConnections(n: number): MemoryResult {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('idle-connections needs node --expose-gc');
+  const config: Partial<TcpConfig> = {};
+  const keep: TcpConnection[] = [];
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const now = 1000;
+  for (let i = 0; i < n / 2; i++) {
+    const a = TcpConnection.connect({ now, localPort: 1024 + (i % 60000), remotePort: 80, iss: Math.imul(i, 2654435761) >>> 0, config });
+    const syn = a.pollTransmit(now)!;
+    const b = TcpConnection.accept({ now, syn, iss: Math.imul(i + 1, 40503) >>> 0, config });
+    for (let s = b.pollTransmit(now); s; s = b.pollTransmit(now)) a.handleSegment(now, s);
+    for (let s = a.pollTransmit(now); s; s = a.pollTransmit(now)) b.handleSegment(now, s);
+    while (a.pollEvent());
+    while (b.pollEvent());
+    if (a.state !== TcpState.Established || b.state !== TcpState.Established) throw new Error(`pair ${i}: ${a.state}/${b.state}`);
+    keep.push(a, b);
+  }
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  const heapBytes = after - before;
+  if (keep.length !== n) throw new Error('lost connections');
+  return { connections: keep.length, heapBytes, bytesPerConnection: heapBytes / keep.length };
+}
