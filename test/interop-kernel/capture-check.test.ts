@@ -2,7 +2,8 @@
  * The capture check every interop test ends with (lab.ts captureProblems) must be able to fail:
  * crafted LINKTYPE_RAW captures with one defect each (a bad TCP checksum, a bad IPv4 header
  * checksum, a TCP header cut short) are flagged at exactly that frame, and a clean capture is not,
- * even with random payload on a port tshark gives to a protocol (6000, X11).
+ * even with random payload on a port tshark gives to a protocol (6000, X11), nor a TCP checksum
+ * written as 0xffff where 0x0000 is computed (RFC 1624 3; the Linux kernel does that).
  * Needs tshark only (no root).
  */
 import { after, describe, it } from 'node:test';
@@ -68,6 +69,22 @@ describe('captureProblems (the tshark check of every interop capture)', { skip }
     const second = bad[1] as Uint8Array;
     second[10] = (second[10] ?? 0) ^ 0x80;
     assert.deepEqual(await captureProblems(pcap('ip-sum.pcap', bad)), { frames: 4, bad: [2] });
+  });
+
+  it("passes a TCP checksum of 0xffff where 0x0000 is computed (RFC 1624 3: the same zero; Linux's CSUM_MANGLED_0)", async () => {
+    // Payload word 0 chosen so that the checksum computes to 0x0000 (adding w to the sum adds w):
+    // with the word 0 the checksum is C = ~sum; with the word C the sum is 0xffff, its complement 0.
+    const p = new Uint8Array(100);
+    const first = packet(5000, p);
+    p[0] = first[36] ?? 0;
+    p[1] = first[37] ?? 0;
+    const zero = packet(5000, p);
+    assert.equal((zero[36] ?? 1) | (zero[37] ?? 1), 0, 'the crafted segment checksums to 0x0000');
+    zero[36] = 0xff;
+    zero[37] = 0xff;
+    const wrong = zero.slice();
+    wrong[37] = 0xfe;
+    assert.deepEqual(await captureProblems(pcap('ffff.pcap', [zero, wrong])), { frames: 2, bad: [2] });
   });
 
   it('flags a frame whose TCP header is cut short', async () => {
