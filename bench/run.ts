@@ -12,10 +12,12 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { captureDecodeBenchmark } from './capture-decode.js';
 import { checksumBenchmark } from './checksum.js';
+import { connsBenchmark } from './conns.js';
 import { decodeBenchmark } from './decode.js';
 import { type Benchmark, type BenchOptions, type BenchRow, si } from './lib.js';
+import { tunBenchmark } from './tun.js';
 
-const BENCHMARKS: readonly Benchmark[] = [decodeBenchmark, checksumBenchmark, captureDecodeBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [decodeBenchmark, checksumBenchmark, captureDecodeBenchmark, connsBenchmark, tunBenchmark];
 
 const USAGE = `usage: npm run bench -- [options]     (npm run -s bench -- --json > out.json: JSON only)
 
