@@ -414,7 +414,7 @@ describe('interfaces', () => {
     assert.equal(h.stack.interfaces[1]?.name, 'lan');
     const c = h.stack.connect({ host: 'fd00::9', port: 80 });
     let code = '';
-    c.on('error', (e) => (code = (e as { code: string }).code));
+    c.on('error', (e: unknown) => (code = (e as { code: string }).code));
     h.stack.poll(1);
     assert.equal(code, 'ENETUNREACH');
   });
