@@ -11,7 +11,12 @@
  *
  * The TUN device is created by this process and moved into the namespace (the fd keeps working),
  * so the kernel endpoint and everything it sends live there, and nothing touches the host's own
- * network. Every packet crossing the device is recorded (PcapTap, LINKTYPE_RAW) to a pcap file
+ * network. A routed lab (`routed: true`) puts the kernel endpoint one hop further, for loss in
+ * both directions:
+ *
+ *   synack 10.91.0.2 <-TUN sk0-> [ns: 10.91.0.1 | forwarding | 10.92.0.1] <-veth-> [ns-k: 10.92.0.2]
+ *          fd91::2                     fd91::1                 fd92::1                  fd92::2
+ * Every packet crossing the device is recorded (PcapTap, LINKTYPE_RAW) to a pcap file
  * that `checkCapture()` hands to tshark.
  *
  * Invariant: after destroy() the agent process, the device and the namespace are gone, whatever
@@ -52,6 +57,49 @@ export const LAB_ADDRESSES = {
   synack6: 'fd91::2',
 } as const;
 export const DEVICE = 'sk0';
+/** Routed labs: the veth link between the TUN's namespace (the router) and the kernel endpoint's. */
+export const ROUTED_ADDRESSES = {
+  router4: '10.92.0.1',
+  far4: '10.92.0.2',
+  router6: 'fd92::1',
+  far6: 'fd92::2',
+} as const;
+
+/**
+ * The far namespace `<ns>-k` and a veth pair (vk0 in `ns`, vk1 there), with forwarding on in `ns`
+ * and default routes back through it. Offloads off on both ends (as test/kernel/netns.ts does): no
+ * GSO/GRO super-packets, so a netfilter drop in the router loses one segment, not forty.
+ */
+async function setupRouted(ns: string): Promise<void> {
+  const ip = tool('ip');
+  const far = `${ns}-k`;
+  const A = ROUTED_ADDRESSES;
+  await run([ip, 'netns', 'add', far], { timeoutMs: 5000 });
+  await run([ip, '-n', far, 'link', 'set', 'lo', 'up']);
+  await run([ip, 'link', 'add', 'vk0', 'netns', ns, 'type', 'veth', 'peer', 'name', 'vk1', 'netns', far]);
+  await run([ip, '-n', ns, 'addr', 'add', `${A.router4}/24`, 'dev', 'vk0']);
+  await run([ip, '-n', ns, '-6', 'addr', 'add', `${A.router6}/64`, 'dev', 'vk0', 'nodad']);
+  await run([ip, '-n', far, 'addr', 'add', `${A.far4}/24`, 'dev', 'vk1']);
+  await run([ip, '-n', far, '-6', 'addr', 'add', `${A.far6}/64`, 'dev', 'vk1', 'nodad']);
+  const ethtool = findTool('ethtool');
+  for (const [n, dev] of [[ns, 'vk0'], [far, 'vk1']] as const) {
+    if (ethtool !== null) await run([ip, 'netns', 'exec', n, ethtool, '-K', dev, 'tso', 'off', 'gso', 'off', 'gro', 'off', 'tx', 'off', 'rx', 'off']);
+    await run([ip, '-n', n, 'link', 'set', dev, 'up']);
+  }
+  await run([ip, 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+  await run([ip, '-n', far, 'route', 'add', 'default', 'via', A.router4]);
+  await run([ip, '-n', far, '-6', 'route', 'add', 'default', 'via', A.router6]);
+  // Carrier on both ends before the first SYN (bounded).
+  const deadline = Date.now() + 5000;
+  for (const [n, dev] of [[ns, 'vk0'], [far, 'vk1']] as const) {
+    for (;;) {
+      const r = await run([ip, '-n', n, '-j', 'link', 'show', 'dev', dev]);
+      if ((JSON.parse(r.stdout) as { operstate?: string }[])[0]?.operstate === 'UP') break;
+      if (Date.now() > deadline) throw new Error(`${n}/${dev} did not come up`);
+      await sleep(20);
+    }
+  }
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -87,7 +135,7 @@ export function labSkipReason(): Promise<string | null> {
 async function sweepStale(): Promise<void> {
   const r = await run([tool('ip'), 'netns', 'list'], { timeoutMs: 5000, allowFailure: true });
   for (const line of r.stdout.split('\n')) {
-    const m = /^(sk-ik-(\d+)-[0-9a-f]+)\b/.exec(line.trim());
+    const m = /^(sk-ik-(\d+)-[0-9a-f]+(?:-k)?)(?:\s|$)/.exec(line.trim());
     if (m?.[1] === undefined || m[2] === undefined) continue;
     let alive = true;
     try {
@@ -229,8 +277,11 @@ export interface LabOptions {
   readonly tcp?: Partial<TcpConfig>;
   /** Record the link to a pcap file (default true). */
   readonly capture?: boolean;
-  /** Watchdog for the kernel agent, ms (default 120 s). */
-  readonly agentMaxMs?: number;
+  /**
+   * Put the kernel endpoint one hop away: in a second namespace joined by a veth pair to the TUN's
+   * namespace, which forwards (see the module comment). Needed for loss of the kernel's segments.
+   */
+  readonly routed?: boolean;
 }
 
 export interface SsInfo {
@@ -246,11 +297,15 @@ export class TunLab {
   readonly stack: Stack;
   readonly net: NodeNet;
   readonly pcapFile: string | undefined;
+  /** The namespace of the kernel endpoint: `ns` itself, or the far one when routed. */
+  readonly kernelNs: string;
   private agentProc: KernelAgent | undefined;
   private destroyed = false;
 
   private constructor(
+    /** The namespace holding the TUN device (the router when routed). */
     readonly ns: string,
+    readonly routed: boolean,
     readonly dev: TunDevice,
     readonly scheduler: RealtimeScheduler,
     private readonly driver: StackDriver,
@@ -261,6 +316,7 @@ export class TunLab {
     this.stack = stack;
     this.net = new NodeNet(stack);
     this.pcapFile = sink?.path;
+    this.kernelNs = routed ? `${ns}-k` : ns;
   }
 
   static async create(o: LabOptions = {}): Promise<TunLab> {
@@ -271,6 +327,7 @@ export class TunLab {
     const dir = mkdtempSync(join(tmpdir(), 'synack-interop-'));
     try {
       await run([tool('ip'), '-n', ns, 'link', 'set', 'lo', 'up'], { timeoutMs: 5000 });
+      if (o.routed === true) await setupRouted(ns);
       const mtu = o.mtu ?? 1500;
       dev = await TunDevice.open({
         name: DEVICE,
@@ -294,17 +351,20 @@ export class TunLab {
         link = new PcapTap(dev, new CaptureRecorder({ sink: sink.write, epochSeconds: Math.floor(Date.now() / 1000) }), clock);
       }
       const driver = runRealtime(stack, [link], scheduler);
-      const lab = new TunLab(ns, dev, scheduler, driver, stack, dir, sink);
+      const lab = new TunLab(ns, o.routed === true, dev, scheduler, driver, stack, dir, sink);
       return lab;
     } catch (e) {
       dev?.close();
       await run([tool('ip'), 'netns', 'del', ns], { timeoutMs: 5000, allowFailure: true });
+      await run([tool('ip'), 'netns', 'del', `${ns}-k`], { timeoutMs: 5000, allowFailure: true });
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
   }
 
+  /** The kernel endpoint's address: on the TUN link, or beyond the router when routed. */
   kernel(family: Family): string {
+    if (this.routed) return family === 4 ? ROUTED_ADDRESSES.far4 : ROUTED_ADDRESSES.far6;
     return family === 4 ? LAB_ADDRESSES.kernel4 : LAB_ADDRESSES.kernel6;
   }
 
@@ -315,7 +375,7 @@ export class TunLab {
   /** The kernel endpoint process (started on first use; 'ready' awaited). */
   async agent(maxMs = 120_000): Promise<KernelAgent> {
     if (this.agentProc !== undefined) return this.agentProc;
-    const child = spawn(tool('ip'), ['netns', 'exec', this.ns, process.execPath, '--import', 'tsx', AGENT, '--max-ms', String(maxMs)], {
+    const child = spawn(tool('ip'), ['netns', 'exec', this.kernelNs, process.execPath, '--import', 'tsx', AGENT, '--max-ms', String(maxMs)], {
       cwd: REPO,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -358,14 +418,15 @@ export class TunLab {
     return { sock, agent, id };
   }
 
-  /** Run a command inside the namespace. */
-  exec(argv: readonly string[], opts: { input?: string; allowFailure?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
-    return run([tool('ip'), 'netns', 'exec', this.ns, ...argv], { timeoutMs: opts.timeoutMs ?? 10_000, ...opts });
+  /** Run a command inside the TUN's namespace (or, with `where` 'kernel', the kernel endpoint's). */
+  exec(argv: readonly string[], opts: { input?: string; allowFailure?: boolean; timeoutMs?: number; where?: 'tun' | 'kernel' } = {}): Promise<RunResult> {
+    const ns = opts.where === 'kernel' ? this.kernelNs : this.ns;
+    return run([tool('ip'), 'netns', 'exec', ns, ...argv], { timeoutMs: opts.timeoutMs ?? 10_000, ...opts });
   }
 
   /** The kernel's view of its TCP socket with `port` at either end (`ss -tin`), or undefined. */
   async ss(port: number): Promise<SsInfo | undefined> {
-    const r = await this.exec([tool('ss'), '-tinH', 'state', 'established']);
+    const r = await this.exec([tool('ss'), '-tinH', 'state', 'established'], { where: 'kernel' });
     const lines = r.stdout.split('\n');
     for (let i = 0; i < lines.length; i++) {
       const head = lines[i] ?? '';
@@ -389,24 +450,29 @@ export class TunLab {
   }
 
   /**
-   * Random loss of `percent`% of TCP segments in one direction, with nftables in the namespace:
-   * 'to-kernel' drops in prerouting (packets synack wrote to the device), 'to-synack' in output
-   * (packets the kernel sends to the device). SYNs are exempt so setup is not delayed by the 1 s
-   * initial RTO; data, ACKs, FINs and RSTs may all be dropped. Returns the counters.
+   * Random loss of `percent`% of TCP segments in one direction, with nftables: 'to-kernel' drops
+   * packets synack wrote to the device, 'to-synack' packets the kernel sends toward it. SYNs are
+   * exempt so setup is not delayed by the 1 s initial RTO; data, ACKs, FINs and RSTs may all be
+   * dropped. Returns the counters.
+   *
+   * Routed labs drop in the router's forward chain: a real loss for both TCPs. Without a router,
+   * 'to-kernel' drops in prerouting (also a real loss) but 'to-synack' can only drop in output,
+   * and Linux reports a netfilter drop of its own packet back to TCP as a local send failure, so
+   * TCP sends it again at once: no segment is ever lost on the wire. Use `routed` for that.
    */
   async addLoss(direction: 'to-kernel' | 'to-synack', percent: number): Promise<() => Promise<{ seen: number; dropped: number }>> {
     if (!Number.isInteger(percent) || percent < 1 || percent > 99) throw new RangeError(`loss percent ${percent}`);
     const table = direction === 'to-kernel' ? 'sk_loss_in' : 'sk_loss_out';
-    const hook = direction === 'to-kernel' ? 'type filter hook prerouting priority raw; policy accept;\n    iifname "sk0"' : 'type filter hook output priority raw; policy accept;\n    oifname "sk0"';
-    const [chainHead, match] = hook.split('\n') as [string, string];
+    const hook = this.routed ? 'forward' : direction === 'to-kernel' ? 'prerouting' : 'output';
+    const match = direction === 'to-kernel' ? `iifname "${DEVICE}"` : `oifname "${DEVICE}"`;
     const ruleset = `table inet ${table} {
   counter seen { }
   counter dropped { }
   chain c {
-    ${chainHead}
-    ${match.trim()} tcp flags & syn == syn accept
-    ${match.trim()} meta l4proto tcp counter name "seen"
-    ${match.trim()} meta l4proto tcp numgen random mod 100 < ${percent} counter name "dropped" drop
+    type filter hook ${hook} priority ${hook === 'forward' ? 'filter' : 'raw'}; policy accept;
+    ${match} tcp flags & syn == syn accept
+    ${match} meta l4proto tcp counter name "seen"
+    ${match} meta l4proto tcp numgen random mod 100 < ${percent} counter name "dropped" drop
   }
 }
 `;
@@ -440,6 +506,7 @@ export class TunLab {
     this.dev.close();
     this.sink?.close();
     await run([tool('ip'), 'netns', 'del', this.ns], { timeoutMs: 5000, allowFailure: true });
+    if (this.routed) await run([tool('ip'), 'netns', 'del', this.kernelNs], { timeoutMs: 5000, allowFailure: true });
     if (process.env['SYNACK_KEEP_CAPTURES']) process.stderr.write(`# SYNACK_KEEP_CAPTURES: ${this.dir}\n`);
     else rmSync(this.dir, { recursive: true, force: true });
   }
