@@ -12,7 +12,7 @@ import type { TcpConfig } from '../src/tcp/config.js';
 import { listenSegment } from '../src/tcp/listen.js';
 import { TcpState } from '../src/tcp/state.js';
 import { internetChecksum } from '../src/wire/checksum.js';
-import { emitIpv4, Ipv4Packet, parseIpv4, type Ipv4Repr } from '../src/wire/ipv4.js';
+import { emitIpv4, Ipv4Packet, type Ipv4Repr } from '../src/wire/ipv4.js';
 import { emitTcp, parseTcp, TcpPacket, tcpBufferLength, type TcpRepr } from '../src/wire/tcp.js';
 
 const ADDR_A = 0x0a000001;
@@ -29,13 +29,16 @@ export interface BulkResult {
 }
 
 /**
- * Carries segments between the two engines as a real stack would: each one is emitted as an IPv4
- * datagram (header checksum, TCP checksum over the pseudo-header) into a frame buffer, then parsed
- * back with both checksums verified, and the parsed repr is handed to the other engine. One frame
+ * Carries segments between the two engines as a real stack would (src/stack does the same): each
+ * one is emitted as an IPv4 datagram (header checksum, TCP checksum over the pseudo-header) into a
+ * frame buffer, then received back: IPv4 header validated with its checksum, TCP parsed with its
+ * checksum verified, and the parsed repr handed to the other engine. One frame
  * buffer per direction suffices: the engine copies what it keeps before handleSegment returns.
  */
 class Wire {
+  /** The link's frame buffer, and the TCP part of it after the 20-byte IPv4 header. */
   private readonly frame: Uint8Array;
+  private readonly tcpPart: Uint8Array;
   private id = 0;
 
   constructor(
@@ -43,7 +46,8 @@ class Wire {
     private readonly src: number,
     private readonly dst: number,
   ) {
-    this.frame = new Uint8Array(Math.max(mtu, 65535));
+    this.frame = new Uint8Array(mtu);
+    this.tcpPart = this.frame.subarray(20);
   }
 
   carry(seg: TcpRepr, to: TcpConnection, now: number): void {
@@ -64,16 +68,80 @@ class Wire {
       payloadLength: tcpLen,
     };
     this.id = (this.id + 1) & 0xffff;
-    const hl = emitIpv4(ip, this.frame);
-    emitTcp(seg, this.frame.subarray(hl), ip);
-    const view = new Ipv4Packet(this.frame.subarray(0, hl + tcpLen));
-    const ipr = parseIpv4(view);
-    if (!ipr.ok) throw ipr.error;
-    const tcp = parseTcp(new TcpPacket(view.payload), ipr.value);
+    emitIpv4(ip, this.frame); // 20 bytes: no IP options
+    emitTcp(seg, this.tcpPart, ip);
+    // Receive as src/stack does: validate the IPv4 header through the view (lengths, header
+    // checksum), then parse the TCP segment with its checksum over the pseudo-header. The view
+    // spans the whole frame buffer, as a link's receive buffer would; the total length bounds it.
+    const view = new Ipv4Packet(this.frame);
+    if (view.check() !== undefined || !view.verifyChecksum()) throw new Error('bad IPv4 header');
+    const tcp = parseTcp(new TcpPacket(view.payload), { src: view.src, dst: view.dst });
     if (!tcp.ok) throw tcp.error;
     to.handleSegment(now, tcp.value);
   }
 }
+
+/**
+ * Bulk transfer between the engines alone: A's segments handed straight to B (no codec, no
+ * checksum), B's application reading into one buffer. What the engine costs per segment.
+ */
+export function bulkEngineOnly(total: number, config: Partial<TcpConfig>): BulkResult {
+  const a = TcpConnection.connect({ now: 0, localPort: 40000, remotePort: 80, iss: 0xfffff000, config });
+  const b = TcpConnection.listen({ localPort: 80, iss: 12345, config });
+  const chunk = new Uint8Array(65536).fill(0x42);
+  const sink = new Uint8Array(1 << 20);
+  let sent = 0;
+  let received = 0;
+  let segments = 0;
+  let acks = 0;
+  let now = 0;
+  let shut = false;
+  const t0 = performance.now();
+  for (let round = 0; !b.eof && round < 100_000_000; round++) {
+    now += 0.01;
+    if (a.state === TcpState.Established) {
+      while (sent < total) {
+        const n = a.send(chunk.subarray(0, Math.min(chunk.length, total - sent)));
+        if (n === 0) break;
+        sent += n;
+      }
+      if (sent === total && !shut) {
+        a.shutdown();
+        shut = true;
+      }
+    }
+    let s: TcpRepr | undefined;
+    let moved = false;
+    while ((s = a.pollTransmit(now))) {
+      b.handleSegment(now, s);
+      segments++;
+      moved = true;
+    }
+    while (b.readableBytes > 0) received += b.readInto(sink);
+    while ((s = b.pollTransmit(now))) {
+      a.handleSegment(now, s);
+      acks++;
+      moved = true;
+    }
+    if (!moved) {
+      const t = Math.min(a.pollAt() ?? Infinity, b.pollAt() ?? Infinity);
+      if (t === Infinity) break;
+      now = Math.max(now, t);
+      a.handleTimeout(now);
+      b.handleTimeout(now);
+    }
+  }
+  const ms = performance.now() - t0;
+  if (received !== total) throw new Error(`engine bulk: ${received} of ${total} bytes arrived`);
+  return { bytes: received, ms, segments, acks, retransmissions: a.counters.retransmissions };
+}
+
+/** The engine-only cases: default options, plain RFC 793 options without congestion control, jumbo frames. */
+export const ENGINE_CASES: ReadonlyArray<{ readonly name: string; readonly config: Partial<TcpConfig> }> = [
+  { name: 'MTU 1500, timestamps+SACK+wscale, Reno', config: { sendBufferSize: 4 << 20, recvBufferSize: 4 << 20 } },
+  { name: 'MTU 1500, no options, no congestion control', config: { timestamps: false, sack: false, windowScaling: false, congestionControl: 'none' } },
+  { name: 'MTU 9000, defaults', config: { mtu: 9000, sendBufferSize: 4 << 20, recvBufferSize: 4 << 20 } },
+];
 
 /**
  * Bulk transfer of `total` bytes from A to B over a lossless zero-delay path through the codec;

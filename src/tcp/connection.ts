@@ -1462,16 +1462,18 @@ export class TcpConnection {
   private processAck(now: number, seg: TcpRepr, ack: number, ts: SegTimestamps | undefined): void {
     const wasFinAcked = this.finAcked();
     const outstanding = seqDiff(this.sndMax, this.sndUna);
-    const pipeBefore = this.sackEnabled ? this.pipe() : outstanding;
     const segWnd = seg.window << this.sndWndShift;
     this.probesOut = 0; // the peer answers: zero-window probing may go on (MUST-37)
-    // RFC 7661 2: was the sender using its window? (In slow start, half of it will do.)
-    const cwnd = this.cc.cwnd;
-    const cwndLimited = this.cwndLimited || pipeBefore + this.effMssBase > cwnd || (cwnd < this.cc.ssthresh && 2 * pipeBefore >= cwnd);
-    this.cwndLimited = false;
-    const blocks = this.sackEnabled ? findSackBlocks(seg.options) : NO_BLOCKS;
     let dup = false;
-    if (seqGt(ack, this.sndUna)) {
+    if (outstanding === 0) {
+      // Nothing in flight (the receiving end of a bulk transfer): no new ACK, no duplicate.
+    } else if (seqGt(ack, this.sndUna)) {
+      const pipeBefore = this.sackEnabled ? this.pipe() : outstanding;
+      // RFC 7661 2: was the sender using its window? (In slow start, half of it will do.)
+      const cwnd = this.cc.cwnd;
+      const cwndLimited = this.cwndLimited || pipeBefore + this.effMssBase > cwnd || (cwnd < this.cc.ssthresh && 2 * pipeBefore >= cwnd);
+      this.cwndLimited = false;
+      const blocks = this.sackEnabled ? findSackBlocks(seg.options) : NO_BLOCKS;
       const acked = this.ackAdvance(now, seg, ack, ts);
       const newlySacked = blocks.length > 0 ? this.sackUpdate(blocks) : 0;
       this.dupAcks = 0;
@@ -1497,7 +1499,8 @@ export class TcpConnection {
       }
       // RFC 6298 5.2 / 5.3: stop the timer when all is acknowledged, else restart it.
       this.tRetransmit = this.sndUna === this.sndMax ? NEVER : now + this.rtt.rto;
-    } else if (ack === this.sndUna && this.sndMax !== this.sndUna) {
+    } else if (ack === this.sndUna) {
+      const blocks = this.sackEnabled ? findSackBlocks(seg.options) : NO_BLOCKS;
       const newlySacked = blocks.length > 0 ? this.sackUpdate(blocks) : 0;
       // RFC 5681 2: a duplicate ACK carries no data, no SYN or FIN, the same window (not a zero
       // window: answers to zero-window probes are not duplicate ACKs).
@@ -1517,7 +1520,7 @@ export class TcpConnection {
         const sackLoss = this.sackEnabled && this.sb !== undefined && this.sb.isLost(this.sndUna);
         const fresh = this.sackEnabled ? seqGe(this.sndUna, this.recover) : seqGt(this.sndUna, this.recover);
         if ((this.dupAcks >= DUP_THRESH || sackLoss) && fresh) this.enterRecovery(now, outstanding);
-        // Otherwise limited transmit (RFC 3042) may send new data: see sendRoom().
+        // Otherwise limited transmit (RFC 3042) may send new data: see nextDataSegment().
       } else if (this.recovery === Recovery.NewReno && this.dupAcks > DUP_THRESH) {
         this.cc.onDupAckInRecovery(this.ccContext(now, outstanding)); // RFC 5681 3.2 step 4
       }
