@@ -29,7 +29,7 @@ import { formatIpv6Address } from '../wire/ipv6.js';
 import { ANOMALY_KINDS, AnomalyBit, type AnomalyKind } from './anomalies.js';
 import { type CapturePoint, ConnTracker, type ConnectionRecord } from './conns.js';
 import { newSegment, SegmentDecoder, type TcpSegment } from './conns-segment.js';
-import { type KindCount, type Lang, type Message, type Offer, render, type Side, type ZeekState } from './i18n/index.js';
+import { type KindCount, type Lang, type Message, type MessageId, type Offer, render, type Side, type ZeekState } from './i18n/index.js';
 
 const FIN = 0x001;
 const SYN = 0x002;
@@ -59,6 +59,9 @@ const MAJOR: readonly AnomalyKind[] = [
   'windowFull',
   'keepAlive',
 ];
+
+/** Messages that continue the sentence before them about the same frame (one paragraph in text). */
+export const CONTINUES: ReadonlySet<MessageId> = new Set<MessageId>(['hs.synOptionBytes', 'hs.netmonLen', 'hs.synAckWrongAck', 'hs.rtt', 'hs.windowScale']);
 
 /** Which part of a connection's explanation an item belongs to. */
 export type ExplainSection = 'head' | 'frames' | 'summary';

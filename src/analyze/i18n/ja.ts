@@ -94,7 +94,7 @@ export const ja: Templates = {
   'capture.ttl': (p) =>
     `キャプチャは${name(p.point)}側で取得されました。${name(p.point)}のパケットは初期値の TTL (${p.own}) を持ち、${name(other(p.point))}のパケットは途中のルーターで減らされた ${p.other} で届いています。この説明の時刻は${name(p.point)}から見たものです。`,
   'capture.timing': (p) =>
-    `キャプチャはおそらく${name(p.point)}の近くで取得されました。SYN から SYN-ACK までが ${duration(p.toSynAck)}、SYN-ACK から ACK までが ${duration(p.toAck)} なので、ネットワーク経路の大部分はキャプチャ地点と${name(other(p.point))}の間にあります。時刻と損失はこの地点から見たものです。`,
+    `キャプチャはおそらく${name(p.point)}の近くで取得されました。SYN から SYN-ACK までが ${duration(p.toSynAck)}、SYN-ACK から ACK までが ${duration(p.toAck)}なので、ネットワーク経路の大部分はキャプチャ地点と${name(other(p.point))}の間にあります。時刻と損失はこの地点から見たものです。`,
   'capture.unknown': () =>
     'キャプチャを取得した場所はバイトからは判断できません (TTL からもハンドシェイクの時間からも分かりません)。時刻と損失はキャプチャ地点でのみ正確です。',
 

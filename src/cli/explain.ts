@@ -1,0 +1,224 @@
+/**
+ * `synack explain FILE [--lang en|de|sv|ja] [--conn ID] [--json]`: a capture explained in plain
+ * language, connection by connection and frame by frame (src/analyze/explain.ts), in English,
+ * German, Swedish or Japanese. Text is wrapped to the terminal (or --width); --json prints one
+ * JSON object per connection with its items (section, frame, message id, parameters, text) for
+ * the browser UI and other programs.
+ *
+ * Streams the file: each connection is printed when the tracker is done with it. A damaged file
+ * prints what was explained before the damage, then one error line naming the byte offset, and
+ * exits 2.
+ */
+import { parseArgs } from 'node:util';
+import { CaptureError } from '../capture/errors.js';
+import { readCaptureBatches } from '../capture/node.js';
+import { CONTINUES, type ConnectionExplanation, Explainer, type ExplainItem } from '../analyze/explain.js';
+import { isLang, type Lang, LANGS } from '../analyze/i18n/index.js';
+import { EXIT, LineWriter, usageError } from './output.js';
+
+const USAGE = `usage: synack explain FILE [options]
+
+Explains a capture in plain language: each TCP connection's handshake and close frame by frame,
+its data transfer in runs, every anomaly where it happens, and a summary.
+
+options:
+      --lang L         en (default), de, sv or ja (default from LANG when it names one of them)
+      --conn ID        only the connection with this id (as 'synack conns' numbers them)
+      --json           one JSON object per connection: items with frame, message id, params, text
+      --width N        wrap text at N columns (default: the terminal's width, or 100)
+      --no-checksums   do not verify TCP checksums
+  -h, --help           this text`;
+
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        lang: { type: 'string' },
+        conn: { type: 'string' },
+        json: { type: 'boolean' },
+        width: { type: 'string' },
+        'no-checksums': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw usageError(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(USAGE + '\n');
+    return EXIT.OK;
+  }
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length > 0) throw usageError(`explain takes exactly one FILE\n${USAGE}`);
+  let lang: Lang = defaultLang();
+  if (values.lang !== undefined) {
+    if (!isLang(values.lang)) throw usageError(`--lang wants one of ${LANGS.join(', ')}, got '${values.lang}'`);
+    lang = values.lang;
+  }
+  let conn: number | undefined;
+  if (values.conn !== undefined) {
+    conn = Number(values.conn);
+    if (!Number.isInteger(conn) || conn < 0) throw usageError(`--conn wants a connection id (0, 1, ...), got '${values.conn}'`);
+  }
+  let width = process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : 100;
+  if (values.width !== undefined) {
+    width = Number(values.width);
+    if (!Number.isInteger(width) || width < 20) throw usageError(`--width wants a number of columns >= 20, got '${values.width}'`);
+  }
+  const json = values.json === true;
+  const out = new LineWriter();
+  let count = 0;
+  const explainer = new Explainer({
+    lang,
+    ...(conn !== undefined ? { conn } : {}),
+    verifyChecksums: values['no-checksums'] !== true,
+    onConnection: (e) => {
+      if (json) out.line(JSON.stringify(jsonOf(e, lang)));
+      else {
+        if (count > 0) out.line('');
+        for (const l of textOf(e, width)) out.line(l);
+      }
+      count++;
+    },
+  });
+
+  let failure: string | undefined;
+  try {
+    for await (const batch of readCaptureBatches(file)) {
+      for (const r of batch) explainer.push(r);
+      await out.flush();
+    }
+  } catch (e) {
+    if (e instanceof CaptureError) failure = `synack: ${file}: ${e.message}`;
+    else if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES')) {
+      process.stderr.write(`synack: ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : 'permission denied'}\n`);
+      return EXIT.BAD_INPUT;
+    } else throw e;
+  }
+  explainer.end();
+  if (count === 0 && !json) out.line(conn !== undefined ? `no TCP connection with id ${conn}` : 'no TCP connections');
+  await out.flush();
+  if (failure !== undefined) {
+    process.stderr.write(failure + '\n');
+    return EXIT.BAD_INPUT;
+  }
+  return conn !== undefined && count === 0 ? EXIT.FAILURE : EXIT.OK;
+}
+
+/** LANG=de_DE.UTF-8 and the like pick the language when --lang is not given. */
+function defaultLang(): Lang {
+  const env = (process.env.LC_ALL ?? process.env.LC_MESSAGES ?? process.env.LANG ?? '').slice(0, 2).toLowerCase();
+  return isLang(env) ? env : 'en';
+}
+
+/** The JSON form: the connection, then its items with their parameters (the UI renders them). */
+export function jsonOf(e: ConnectionExplanation, lang: Lang): Record<string, unknown> {
+  const r = e.record;
+  return {
+    conn: e.id,
+    lang,
+    client: r.client,
+    server: r.server,
+    firstFrame: r.firstFrame,
+    lastFrame: r.lastFrame,
+    capture: r.capture,
+    items: e.items.map((i) => ({
+      section: i.section,
+      frame: i.frame,
+      ...(i.lastFrame !== undefined ? { lastFrame: i.lastFrame } : {}),
+      ...(i.frames !== undefined ? { frames: i.frames } : {}),
+      id: i.id,
+      params: i.params,
+      text: i.text,
+    })),
+  };
+}
+
+/** The text form: the heading, the head paragraph, one paragraph per frame item, the summary. */
+export function textOf(e: ConnectionExplanation, width: number): string[] {
+  const lines: string[] = [];
+  const bySection = (s: ExplainItem['section']): ExplainItem[] => e.items.filter((i) => i.section === s);
+  const [title, ...head] = bySection('head');
+  if (title !== undefined) lines.push(...wrap(title.text, width, '', '  '));
+  for (const i of head) lines.push(...wrap(i.text, width, '  ', '  '));
+  lines.push('');
+  // One paragraph per frame: sentences about the same frame that do not name it again continue it.
+  const paragraphs: { frame: number | null; text: string }[] = [];
+  for (const i of bySection('frames')) {
+    const last = paragraphs.at(-1);
+    if (last !== undefined && i.frame === last.frame && CONTINUES.has(i.id)) last.text += spaceFor(i.text) + i.text;
+    else paragraphs.push({ frame: i.frame, text: i.text });
+  }
+  paragraphs.forEach((p, k) => {
+    if (k > 0) lines.push('');
+    lines.push(...wrap(p.text, width, '  ', '    '));
+  });
+  lines.push('');
+  const summary = bySection('summary');
+  if (summary.length > 0) lines.push(...wrap(summary.map((i) => i.text).join(spaceFor(summary[0]?.text ?? '')), width, '  ', '  '));
+  return lines;
+}
+
+/** Japanese sentences are joined without a space. */
+function spaceFor(text: string): string {
+  return /[\u3040-\u30ff\u4e00-\u9fff]/u.test(text) ? '' : ' ';
+}
+
+/** Display width of a character: East Asian wide and fullwidth characters take two columns. */
+function charWidth(c: string): number {
+  const cp = c.codePointAt(0) ?? 0;
+  return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6)
+    ? 2
+    : 1;
+}
+
+function textWidth(s: string): number {
+  let w = 0;
+  for (const c of s) w += charWidth(c);
+  return w;
+}
+
+/** Characters that must not begin a line (Japanese line breaking, simplified). */
+const NO_START = /^[、。，．）」』】・ー…:;,.)\]]/u;
+
+/**
+ * Greedy word wrap by display width: Latin text breaks at spaces, Japanese between any two
+ * characters (never before closing punctuation). A word longer than the line stays whole.
+ */
+export function wrap(text: string, width: number, first: string, rest: string): string[] {
+  const tokens: string[] = [];
+  for (const m of text.matchAll(/\s+|[^\s\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+|./gu)) {
+    const t = m[0];
+    const last = tokens.length - 1;
+    if (last >= 0 && NO_START.test(t) && !/^\s/u.test(tokens[last] ?? ' ')) tokens[last] += t;
+    else tokens.push(t);
+  }
+  const out: string[] = [];
+  let line = first;
+  let lineWidth = textWidth(first);
+  let empty = true;
+  for (const t of tokens) {
+    if (/^\s+$/u.test(t)) {
+      if (!empty) {
+        line += ' ';
+        lineWidth += 1;
+      }
+      continue;
+    }
+    const w = textWidth(t);
+    if (!empty && lineWidth + w > width) {
+      out.push(line.trimEnd());
+      line = rest;
+      lineWidth = textWidth(rest);
+    }
+    line += t;
+    lineWidth += w;
+    empty = false;
+  }
+  out.push(line.trimEnd());
+  return out;
+}
