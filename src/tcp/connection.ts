@@ -23,8 +23,17 @@
  * disarmed); `pollAt` is their minimum.
  *
  * Sequence variables follow RFC 9293 3.3.1, plus SND.MAX (BSD's snd_max): the highest sequence
- * number sent. After a retransmission timeout SND.NXT goes back to SND.UNA and climbs again
- * (go-back-N), so the RFC's "SEG.ACK > SND.NXT" acceptability tests use SND.MAX.
+ * number sent, which the RFC's "SEG.ACK > SND.NXT" acceptability tests use. In the data states
+ * SND.NXT stays at SND.MAX: retransmissions do not move it back (no go-back-N).
+ *
+ * Loss recovery, one mechanism for every case (scoreboard.ts): what the peer SACKed (RFC 2018),
+ * which octets are lost (RFC 6675 IsLost, or declared lost: every outstanding octet after a
+ * retransmission timeout, the segment at SND.UNA on a NewReno fast retransmit or partial ACK) and
+ * how far retransmission has gone (HighRxt). `nextDataSegment` sends in RFC 6675 NextSeg order:
+ * lost holes, new data, then (SACK recovery) other holes and one rescue; SACKed octets are never
+ * sent again, not even after a timeout (unless the receiver reneged). pipe limits it all against
+ * cwnd; without SACK information pipe is FlightSize and the RFC 5681/6582 window arithmetic applies.
+ * Congestion control is a plug-in (congestion.ts: reno.ts, cubic.ts).
  *
  * Invariants:
  *  - SND.UNA <= SND.NXT <= SND.MAX; send-buffer byte i has sequence number sndBufSeq + i;

@@ -56,6 +56,35 @@ describe('ESTABLISHED: acknowledgments', () => {
     assert.equal(text(c.read()), 'helloworld');
   });
 
+  test('two thousand holes in a multi-megabyte window are held, reported and filled', () => {
+    const c = established({
+      config: { sack: true, recvBufferSize: 8 << 20, windowScaling: true, maxOutOfOrderRanges: 4000 },
+      peerOptions: [{ kind: 4, name: 'sackPermitted' }, { kind: 3, name: 'wscale', shift: 7 }],
+    });
+    const seg = 1000;
+    const n = 4000;
+    const data = Uint8Array.from({ length: n * seg }, (_, i) => (i * 7 + (i >> 10)) & 0xff);
+    const at = (i: number): number => 1113 + i * seg;
+    const piece = (i: number): Uint8Array => data.subarray(i * seg, (i + 1) * seg);
+    // Every odd segment first: 2000 holes, each answered at once with RCV.NXT and SACK blocks.
+    for (let i = 1; i < n; i += 2) {
+      send(c, { flags: ACK, seq: at(i), ack: 67, payload: piece(i) });
+      const a = expectSent(c, { flags: ACK, ack: 1113 });
+      const sack = a.options.find((o) => o.name === 'sack');
+      assert.ok(sack && sack.name === 'sack' && sack.blocks[0]!.left === at(i) && sack.blocks[0]!.right === at(i + 1), `first SACK block is segment ${i}`);
+    }
+    // The holes filled from the top down (every insert lands among thousands of ranges), then the first.
+    for (let i = n - 2; i >= 2; i -= 2) {
+      send(c, { flags: ACK, seq: at(i), ack: 67, payload: piece(i) });
+      expectSent(c, { flags: ACK, ack: 1113 });
+    }
+    assert.equal(c.readableBytes, 0);
+    send(c, { flags: ACK, seq: at(0), ack: 67, payload: piece(0) });
+    expectSent(c, { flags: ACK, ack: at(n) });
+    assert.equal(c.readableBytes, n * seg);
+    assert.deepEqual(c.read(), data);
+  });
+
   test('overlapping and duplicate out-of-order segments are merged', () => {
     const c = established({ config: { delayedAck: 0 } });
     send(c, { flags: ACK, seq: 1120, ack: 67, payload: 'hijk' });
