@@ -37,7 +37,7 @@ function frameRange(first: number, last: number): string {
 }
 
 function frameList(frames: readonly number[], count: number): string {
-  if (count > frames.length) return `Rahmen ${frames.join(', ')} … (insgesamt ${count})`;
+  if (count > frames.length) return `Rahmen ${frames.join(', ')} und ${count - frames.length} weitere`;
   return `Rahmen ${list(frames.map(String))}`;
 }
 

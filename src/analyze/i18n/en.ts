@@ -32,7 +32,7 @@ function frameRange(first: number, last: number): string {
 /** "frame 62", "frames 35, 36 and 42", "frames 35, 36, 37 … (20 in all)". */
 function frameList(frames: readonly number[], count: number): string {
   const shown = list(frames.map(String));
-  if (count > frames.length) return `frames ${frames.join(', ')} … (${count} in all)`;
+  if (count > frames.length) return `frames ${frames.join(', ')} and ${count - frames.length} more`;
   return frames.length === 1 ? `frame ${shown}` : `frames ${shown}`;
 }
 

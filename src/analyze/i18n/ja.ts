@@ -24,7 +24,7 @@ function frameRange(first: number, last: number): string {
 }
 
 function frameList(frames: readonly number[], count: number): string {
-  if (count > frames.length) return `フレーム ${frames.join('、')} … (全 ${count} 個)`;
+  if (count > frames.length) return `フレーム ${frames.join('、')} など全 ${count} 個`;
   return `フレーム ${list(frames.map(String))}`;
 }
 
@@ -170,7 +170,7 @@ export const ja: Templates = {
     `これで閉じるのは自分の送信方向だけで、${name(other(p.from))}からのデータは引き続き受信できます。` +
     `${p.ack !== null ? `同じセグメントの ACK フラグは ${p.ack} より前をすべて受信確認しています。` : ''}`,
   'close.finAck': (p) =>
-    `フレーム ${p.frame}: ${name(p.from)}はフレーム ${p.finFrame} の FIN を受信確認します (ack ${p.ack}。FIN も SYN と同じくシーケンス番号を 1 つ消費します)。`,
+    `フレーム ${p.frame}: ${name(p.from)}はフレーム ${p.finFrame} の FIN を受信確認します (ack ${p.ack})。FIN も SYN と同じくシーケンス番号を 1 つ消費するため、FIN のシーケンス番号に 1 を加えた値になります。`,
   'close.fin2': (p) =>
     `フレーム ${p.frame}: ${name(p.from)}も自分の方向を閉じます (FIN、seq ${p.seq})。TCP 接続の 2 つの方向は互いに独立して閉じられるため、終了には 3 つではなく 4 つのセグメントが必要です。`,
   'close.fin2Ack': (p) =>

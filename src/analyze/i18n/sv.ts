@@ -26,7 +26,7 @@ function frameRange(first: number, last: number): string {
 }
 
 function frameList(frames: readonly number[], count: number): string {
-  if (count > frames.length) return `ramarna ${frames.join(', ')} … (${count} totalt)`;
+  if (count > frames.length) return `ramarna ${frames.join(', ')} och ${count - frames.length} till`;
   return frames.length === 1 ? `ram ${frames[0] ?? ''}` : `ramarna ${list(frames.map(String))}`;
 }
 
