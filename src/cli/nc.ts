@@ -195,7 +195,8 @@ function parseCidr(text: string): Cidr | undefined {
 
 /**
  * The kernel's address on a device this command creates: the first host address of synack's
- * prefix that is not synack's own (10.77.0.1 for 10.77.0.2/24; for a /31 the other one, RFC 3021).
+ * prefix that is not synack's own (10.77.0.1 for 10.77.0.2/24; for a /31 or /127 the other one,
+ * RFC 3021, RFC 6164).
  * Undefined for a /32 or /128 (no room for a second address).
  */
 export function kernelAddressFor(addr: string, prefix: number, family: 4 | 6): string | undefined {
@@ -217,7 +218,8 @@ export function kernelAddressFor(addr: string, prefix: number, family: 4 | 6): s
     const bits = Math.max(0, Math.min(8, prefix - i * 8));
     out[i] = (a.value[i] ?? 0) & ((0xff << (8 - bits)) & 0xff);
   }
-  // The subnet-router anycast address (all zero host bits, RFC 4291 2.6.1) is not a host: start at ::1.
+  // The subnet-router anycast address (all zero host bits, RFC 4291 2.6.1) is not a host: start at
+  // ::1, except on a /127 where both addresses are hosts (RFC 6164).
   const add = (n: Uint8Array, k: number): Uint8Array => {
     const r = n.slice();
     let carry = k;
@@ -228,8 +230,9 @@ export function kernelAddressFor(addr: string, prefix: number, family: 4 | 6): s
     }
     return r;
   };
-  let pick = add(out, 1);
-  if (pick.every((b, i) => b === a.value[i])) pick = add(out, 2);
+  const first = prefix === 127 ? out : add(out, 1);
+  let pick = first;
+  if (pick.every((b, i) => b === a.value[i])) pick = add(first, 1);
   return formatIpv6Address(pick);
 }
 
