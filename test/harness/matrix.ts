@@ -82,13 +82,19 @@ export function cellFor(a: Axes): TransferCell {
   const maxBytes = a.buffers === 'large' && !slow ? 4_000_000 : slow ? 150_000 : 600_000;
   const aToB = rng.int(0, maxBytes);
   const twoWay = rng.chance(0.3);
+  const config = configFor(a, rng);
+  // Some cells send every segment through the wire codec (options must encode, checksums verify),
+  // and some start just below 2^32 so sequence numbers wrap mid-transfer.
+  const wire = rng.chance(0.25);
+  const wrap = rng.chance(0.2);
   return {
     seed: a.seed,
     aToB,
     bToA: twoWay ? rng.int(0, maxBytes / 4) : 0,
     halfClose: twoWay && rng.chance(0.5),
-    link: linkFor(a),
-    config: configFor(a, rng),
+    link: { ...linkFor(a), wire },
+    config,
+    ...(wrap ? { issA: 0xffffffff - rng.int(0, aToB), issB: 0xffffffff - rng.int(0, 1000) } : {}),
     ...(rng.chance(0.1) ? { readChunk: rng.int(100, 3000) } : {}),
   };
 }
@@ -104,6 +110,8 @@ export function cellName(a: Axes, c: TransferCell): string {
     a.cc,
     `${c.aToB}+${c.bToA ?? 0} B`,
     ...(c.readChunk === undefined ? [] : [`reads of ${c.readChunk} B`]),
+    ...(c.link?.wire === true ? ['through the codec'] : []),
+    ...(c.issA === undefined ? [] : ['sequence wrap']),
     `seed ${a.seed}`,
   ].join(', ');
 }
