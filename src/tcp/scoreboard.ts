@@ -23,7 +23,7 @@
  *
  * Invariants: SACKed ranges lie in [SND.UNA, SND.MAX]; unaAbs <= rxtAbs; `belowRxt` equals the
  * SACKed octets in [SND.UNA, HighRxt); the receive window bounds the ranges, and a range is kept
- * only for reported data, so the scoreboard never holds more ranges than there are holes in flight.
+ * only for reported data, and there are never more than MAX_BLOCKS of them.
  */
 import { seqAdd, seqDiff } from '../wire/seq.js';
 import type { SackBlock } from '../wire/tcp.js';
@@ -31,6 +31,13 @@ import { IntervalSet } from './ranges.js';
 
 /** RFC 6675 2: DupThresh. */
 export const DUP_THRESH = 3;
+
+/**
+ * At most this many separate SACKed blocks are kept: a sane receiver SACKs whole segments, so this
+ * is far more holes than any window has; a peer that SACKs scattered single octets only gets
+ * them ignored (treated as not SACKed, so they are resent - safe), never unbounded memory or time.
+ */
+export const MAX_BLOCKS = 8192;
 
 export class Scoreboard {
   private readonly sacked = new IntervalSet();
@@ -161,11 +168,11 @@ export class Scoreboard {
       const p = this.rxtAbs;
       let added = 0;
       if (l < p) {
-        const below = this.sacked.insert(l, Math.min(r, p));
+        const below = Math.max(0, this.sacked.insert(l, Math.min(r, p), MAX_BLOCKS));
         this.belowRxt += below;
         added += below;
       }
-      if (r > p) added += this.sacked.insert(Math.max(l, p), r);
+      if (r > p) added += Math.max(0, this.sacked.insert(Math.max(l, p), r, MAX_BLOCKS));
       if (added === 0 && k === 0) this.dsack = true; // RFC 2883 4.1.2: a first block already covered
       fresh += added;
     }

@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Scoreboard, DUP_THRESH } from '../../src/tcp/scoreboard.js';
+import { Scoreboard, DUP_THRESH, MAX_BLOCKS } from '../../src/tcp/scoreboard.js';
 import { IntervalSet, RangeSet } from '../../src/tcp/ranges.js';
 import { seqAdd } from '../../src/wire/seq.js';
 
@@ -173,6 +173,16 @@ describe('Scoreboard (RFC 6675 4)', () => {
     assert.ok(sb.dsack);
     assert.equal(sb.update([{ left: 900, right: 1100 }], 1000), 0);
     assert.equal(sb.sackedBytes, 100);
+  });
+
+  test('a peer SACKing scattered single octets gets at most MAX_BLOCKS blocks recorded', () => {
+    const sb = new Scoreboard();
+    sb.reset(0);
+    let fresh = 0;
+    for (let i = 0; i < MAX_BLOCKS + 1000; i++) fresh += sb.update([{ left: 2 * i + 1, right: 2 * i + 2 }], 1 << 20);
+    assert.equal(sb.blocks, MAX_BLOCKS);
+    assert.equal(fresh, MAX_BLOCKS);
+    assert.equal(sb.sackedBytes, MAX_BLOCKS);
   });
 });
 
