@@ -286,13 +286,14 @@ class Narrator {
     /** Kinds already told by a handshake or close sentence. */
     const handled = new Set<AnomalyKind>();
 
+    if (isSyn && (bits & AnomalyBit.portReuse) !== 0) {
+      // A SYN (or SYN-ACK) with a new ISN on the same ports: tshark's "port numbers reused".
+      handled.add('portReuse');
+      out.push({ frame, build: (r) => ({ id: 'anom.portReuse', params: { frame, clientPort: r.rec.client.port, serverPort: r.rec.server.port } }) });
+    }
     if (isSyn && !isAck) {
       this.synSent[d]++;
       this.lastSynTime = time;
-      if ((bits & AnomalyBit.portReuse) !== 0) {
-        handled.add('portReuse');
-        out.push({ frame, build: (r) => ({ id: 'anom.portReuse', params: { frame, clientPort: r.rec.client.port, serverPort: r.rec.server.port } }) });
-      }
       if (this.isn[d] === undefined) {
         this.isn[d] = seq;
         this.synFrame[d] = frame;
@@ -311,12 +312,13 @@ class Narrator {
           // KB 172983: Network Monitor printed "len: 4" for a SYN whose only option was the MSS.
           if (optionBytes === 4) out.push({ frame, build: () => ({ id: 'hs.netmonLen', params: { frame, optionBytes } }) });
         }
-      } else if (this.tell('retransmission', frame)) {
+      } else if ((bits & AnomalyBit.retransmission) !== 0) {
+        // The same SYN again (tshark: a retransmission); other verdicts are told as anomalies.
+        handled.add('retransmission');
         const after = time - this.synTime[d];
         const isn = this.isn[d] ?? seq;
-        out.push({ frame, build: () => ({ id: 'hs.synRetry', params: { frame, isn, after } }) });
+        if (this.tell('retransmission', frame)) out.push({ frame, build: () => ({ id: 'hs.synRetry', params: { frame, isn, after } }) });
       }
-      handled.add('retransmission');
     } else if (isSyn && isAck) {
       this.lastSynAckTime = time;
       if (this.synAck === undefined) {
@@ -328,11 +330,11 @@ class Narrator {
           const expected = u32(clientIsn + 1);
           out.push({ frame, build: () => ({ id: 'hs.synAckWrongAck', params: { frame, ack, expected } }) });
         }
-      } else if (this.tell('retransmission', frame)) {
+      } else if ((bits & AnomalyBit.retransmission) !== 0) {
+        handled.add('retransmission');
         const after = time - this.synAck.time;
-        out.push({ frame, build: () => ({ id: 'hs.synAckRetry', params: { frame, after } }) });
+        if (this.tell('retransmission', frame)) out.push({ frame, build: () => ({ id: 'hs.synAckRetry', params: { frame, after } }) });
       }
-      handled.add('retransmission');
     } else if (isRst) {
       if (this.synFrame[o] !== 0 && this.synAck === undefined && !this.handshakeDone) {
         const after = time - this.synTime[o];
@@ -366,9 +368,12 @@ class Narrator {
         const mine = this.fin[d];
         const theirs = this.fin[o];
         if (mine !== undefined) {
-          if (this.tell('retransmission', frame)) out.push({ frame, build: (r) => ({ id: 'close.finRetry', params: { frame, from: r.side(d), seq } }) });
-          handled.add('retransmission');
-          mentionsData = true;
+          // The same FIN again (tshark: a retransmission); a FIN elsewhere is told by its verdicts.
+          if ((bits & AnomalyBit.retransmission) !== 0) {
+            handled.add('retransmission');
+            mentionsData = true;
+            if (this.tell('retransmission', frame)) out.push({ frame, build: (r) => ({ id: 'close.finRetry', params: { frame, from: r.side(d), seq } }) });
+          }
         } else {
           this.fin[d] = { frame, end: u32(seq + len) };
           if (theirs === undefined) {

@@ -241,7 +241,7 @@ export const en: Templates = {
       ? `Frame ${p.frame}: another keep-alive from ${who(p.from)}.`
       : `Frame ${p.frame}: keep-alive from ${who(p.from)}: after a quiet period it sends a segment one below the next sequence number to make ${who(other(p.from))} confirm that the connection is still there.`,
   'anom.portReuse': (p) =>
-    `Frame ${p.frame}: a new SYN on the same ports (${p.clientPort} and ${p.serverPort}) with a new initial sequence number: an earlier connection on this port pair is over and a new one begins (port reuse).`,
+    `Frame ${p.frame}: a SYN on the same ports (${p.clientPort} and ${p.serverPort}) with a new initial sequence number: an earlier connection on this port pair is over and a new one begins (port reuse).`,
   'anom.badChecksum': (p) =>
     p.again
       ? `Frame ${p.frame}: another segment from ${who(p.from)} with a wrong TCP checksum.`
