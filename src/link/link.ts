@@ -13,6 +13,8 @@
  */
 
 export type ReceiveCallback = (packet: Uint8Array) => void;
+/** Packets that arrived together (read in one go), in order. */
+export type BatchReceiveCallback = (packets: readonly Uint8Array[]) => void;
 
 export interface Link {
   /** The largest IP packet this link carries, in bytes. */
@@ -21,6 +23,12 @@ export interface Link {
   send(packet: Uint8Array): void;
   /** Set the function that receives packets arriving from the other side (one callback; replaces). */
   onReceive(cb: ReceiveCallback): void;
+  /**
+   * Optional: receive packets in the batches the link reads them in (a TUN device hands over
+   * everything one read returned). A consumer sets either this or onReceive, not both: a link
+   * with both set may deliver each packet to both.
+   */
+  onPackets?(cb: BatchReceiveCallback): void;
   /** Stop: drop what is in flight, deliver nothing more. */
   close(): void;
 }

@@ -217,8 +217,16 @@ export class RealtimeScheduler implements Scheduler {
   }
 
   schedule(at: number, fn: () => void): Timer {
-    const delay = Math.max(0, at - this.now());
-    const h = setTimeout(fn, delay);
+    const delay = at - this.now();
+    const g = globalThis as { setImmediate?: (fn: () => void) => unknown; clearImmediate?: (h: unknown) => void };
+    if (delay <= 0 && g.setImmediate !== undefined && g.clearImmediate !== undefined) {
+      // "As soon as possible": the next turn of the event loop, not setTimeout's 1 ms minimum.
+      const h = g.setImmediate(fn);
+      if (this.unref) (h as { unref?: () => void }).unref?.();
+      const clear = g.clearImmediate;
+      return { cancel: () => clear(h) };
+    }
+    const h = setTimeout(fn, Math.max(0, delay));
     if (this.unref) (h as unknown as { unref?: () => void }).unref?.();
     return { cancel: () => clearTimeout(h) };
   }

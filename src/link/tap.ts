@@ -14,7 +14,7 @@ import { LinkType } from '../capture/linktype.js';
 import { PcapWriter } from '../capture/pcap.js';
 import { PcapngWriter } from '../capture/pcapng.js';
 import type { WritablePacket } from '../capture/pcap.js';
-import type { Link, ReceiveCallback } from './link.js';
+import type { BatchReceiveCallback, Link, ReceiveCallback } from './link.js';
 
 export interface CaptureRecorderOptions {
   /** Receives the file's bytes chunk by chunk. */
@@ -67,9 +67,13 @@ export class CaptureRecorder {
   }
 }
 
-/** A Link that records every packet sent through it and every packet it delivers. */
+/**
+ * A Link that records every packet sent through it and every packet it delivers. Batches pass
+ * through as batches when the inner link reads in batches (each packet recorded in order).
+ */
 export class PcapTap implements Link {
   private cb: ReceiveCallback | undefined;
+  private batchCb: BatchReceiveCallback | undefined;
 
   constructor(
     private readonly inner: Link,
@@ -78,7 +82,8 @@ export class PcapTap implements Link {
   ) {
     inner.onReceive((p) => {
       this.recorder.record(this.clock(), p, 'in');
-      this.cb?.(p);
+      if (this.batchCb !== undefined) this.batchCb([p]);
+      else this.cb?.(p);
     });
   }
 
@@ -95,8 +100,22 @@ export class PcapTap implements Link {
     this.cb = cb;
   }
 
+  onPackets(cb: BatchReceiveCallback): void {
+    this.batchCb = cb;
+    const inner = this.inner;
+    if (inner.onPackets === undefined) return;
+    // The inner link batches: take its batches instead of its single packets.
+    inner.onReceive(() => undefined);
+    inner.onPackets((ps) => {
+      const t = this.clock();
+      for (const p of ps) this.recorder.record(t, p, 'in');
+      this.batchCb?.(ps);
+    });
+  }
+
   close(): void {
     this.cb = undefined;
+    this.batchCb = undefined;
     this.inner.close();
   }
 }

@@ -5,14 +5,20 @@
  * network is deterministic; with a RealtimeScheduler it runs on the host's clock (the Node shell and
  * the browser UI use that).
  *
- * Invariants: at most one pending timer and one pending wake-up per driver; a stack whose pollAt
- * stays in the past does not spin forever (after many polls at one instant the next one is pushed
+ * Links that read in batches (Link.onPackets, a TUN device) hand the stack a whole batch, polled
+ * once (Stack.receiveMany). A timer armed for a deadline that has since moved later is left to
+ * fire early rather than re-armed per packet.
+ *
+ * Invariants: at most one pending timer and one pending wake-up per driver; the timer never fires
+ * later than the stack's pollAt; a stack whose pollAt stays in the past does not spin forever (after many polls at one instant the next one is pushed
  * 1 ms ahead and counted in `livelockNudges`).
  */
 import type { Link, Scheduler, Timer } from '../link/link.js';
 import type { Stack } from './stack.js';
 
 const SPIN_LIMIT = 10_000;
+/** See StackDriver.flushEvery. */
+export const DEFAULT_FLUSH_EVERY = 16;
 
 export class StackDriver {
   private timer: Timer | undefined;
@@ -23,6 +29,11 @@ export class StackDriver {
   private spins = 0;
   /** Times the driver had to push a poll ahead because the stack kept asking for the past. */
   livelockNudges = 0;
+  /**
+   * Packets of one batch the stack takes before it flushes (see Stack.receiveMany): a connection
+   * receiving a batch acknowledges at least once per this many packets.
+   */
+  flushEvery = DEFAULT_FLUSH_EVERY;
 
   constructor(
     readonly stack: Stack,
@@ -30,6 +41,15 @@ export class StackDriver {
     private readonly links: readonly Link[],
   ) {
     links.forEach((link, i) => {
+      if (link.onPackets !== undefined) {
+        // A batch in, one poll out: the stack answers the whole read at once.
+        link.onPackets((ps) => {
+          if (this.closed) return;
+          this.stack.receiveMany(this.scheduler.now(), ps, i, this.flushEvery);
+          this.service();
+        });
+        return;
+      }
       link.onReceive((p) => {
         if (this.closed) return;
         this.stack.receive(this.scheduler.now(), p, i);
@@ -79,6 +99,10 @@ export class StackDriver {
       }
     }
     if (at === this.timerAt && this.timer !== undefined) return;
+    // A deadline that moved later (the RTO pushed back by every ACK) keeps the armed timer: it
+    // fires early, polls for nothing and re-arms. Cheaper than cancelling and re-arming a host
+    // timer for every packet.
+    if (this.timer !== undefined && this.timerAt !== undefined && (at === undefined || at >= this.timerAt)) return;
     this.timer?.cancel();
     this.timer = undefined;
     this.timerAt = at;
