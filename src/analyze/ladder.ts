@@ -197,7 +197,7 @@ export interface LadderTextOptions {
 
 /** The shaft between the two bars, `inner` characters (the label shortened when it does not fit). */
 function arrowText(label: string, inner: number, right: boolean, lost: boolean): string {
-  const room = Math.max(1, inner - 6);
+  const room = Math.max(1, inner - 7);
   const shown = label.length > room ? `${label.slice(0, Math.max(0, room - 1))}…` : label;
   const text = ` ${shown} `;
   const fill = Math.max(2, inner - 3 - text.length);
