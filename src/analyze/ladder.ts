@@ -193,6 +193,8 @@ export interface LadderTextOptions {
   readonly width?: number;
   /** A frame number column on the left (default true). */
   readonly frameColumn?: boolean;
+  /** Without `width`: the arrow's width between the bars included (default 56, or wider for long labels). */
+  readonly arrowWidth?: number;
 }
 
 /** The shaft between the two bars, `inner` characters (the label shortened when it does not fit). */
@@ -268,7 +270,7 @@ export function renderLadderText(model: LadderModel, options: LadderTextOptions 
   };
   const longest = Math.max(0, ...rows.map((r) => r.label.length));
   let inner: number;
-  if (width === undefined) inner = Math.max(56, longest + 10) - 2;
+  if (width === undefined) inner = Math.max(12, (options.arrowWidth ?? Math.max(56, longest + 10)) - 2);
   else {
     // Room for the bars and, when it fits, the longest text after the right bar.
     const tail = Math.max(0, ...rows.map((r) => after(r).length));
@@ -282,8 +284,8 @@ export function renderLadderText(model: LadderModel, options: LadderTextOptions 
     if (width === undefined) lines.push(text);
     else lines.push(...wrapWords(text, width));
   };
-  pushWrapped(model.title);
-  pushWrapped(model.caption);
+  if (model.title !== '') pushWrapped(model.title);
+  if (model.caption !== '') pushWrapped(model.caption);
   if (model.omitted > 0) pushWrapped(`(${model.omitted} more segments not shown: only the first ${rows.length} were kept)`);
   const pad = ' '.repeat(lead);
   const head = `${frameCol ? `${'frame'.padStart(frameW)} ` : ''}${model.timeHeading.padStart(timeW)}  ${states ? `${'state'.padEnd(stateW)} ` : ''}`;

@@ -26,6 +26,7 @@ import {
   type TcpOption,
 } from '../wire/index.js';
 import type { PacketFate } from '../link/memory.js';
+import { type LadderModel, type LadderRow, renderLadderText } from '../analyze/ladder.js';
 
 export interface TraceTcp {
   readonly srcPort: number;
@@ -165,55 +166,53 @@ export interface LadderOptions {
   readonly phaseTitles?: Readonly<Record<string, string>>;
 }
 
-/** The shaft between the two bars, `inner` characters (longer when the label does not fit). */
-function arrow(label: string, inner: number, right: boolean, lost: boolean): string {
-  const text = ` ${label} `;
-  const fill = Math.max(2, inner - 3 - text.length);
-  let shaft = right ? `--${text}${'-'.repeat(fill)}>` : `<${'-'.repeat(fill)}${text}--`;
-  if (lost) {
-    // The arrow stops in the middle of the link: "X" where the packet died.
-    const keep = Math.max(text.length + 3, Math.floor(shaft.length * 0.6));
-    shaft = right ? `${shaft.slice(0, keep)}X`.padEnd(shaft.length) : `X${shaft.slice(shaft.length - keep)}`.padStart(shaft.length);
-  }
-  return shaft;
-}
-
 function fmtTime(ms: number): string {
   return ms.toFixed(ms < 100000 ? 3 : 1);
 }
 
 /**
- * The ladder diagram: time on the left, then A's state, A's bar, the arrow, B's bar and B's state.
- *
- *      time/ms  state A        A                                   B  state B
- *        0.000  SYN-SENT       |---- SYN, seq=66 ---------------->|  LISTEN
+ * The trace as a ladder model (src/analyze/ladder.ts), the same model `synack ladder` draws for
+ * captures: A on the left, B on the right, one row per segment at its virtual sending time, each
+ * side's state at that moment, lost segments stopping half-way, the link's fate as a note.
  */
-export function ladder(segments: readonly TraceSegment[], o: LadderOptions): string[] {
-  const longest = Math.max(0, ...segments.map((s) => (s.tcp !== undefined ? lectureFields(s.tcp).length : 7)));
-  const width = o.width ?? Math.max(56, longest + 10);
-  const stateW = 12;
-  const timeW = Math.max(9, ...segments.map((s) => fmtTime(s.time).length));
-  const lines: string[] = [];
-  const head = `${'time/ms'.padStart(timeW)}  ${'state'.padEnd(stateW)} ${o.left.name.padEnd(width + 1)}${o.right.name}  state`;
-  lines.push(head);
-  lines.push(`${''.padStart(timeW)}  ${''.padEnd(stateW)} ${o.left.label.padEnd(width + 1)}${o.right.label}`);
+export function ladderModel(segments: readonly TraceSegment[], o: LadderOptions): LadderModel {
   let phase: string | undefined;
-  for (const s of segments) {
+  const rows: LadderRow[] = segments.map((s) => {
+    let caption: string | undefined;
     if (s.phase !== phase) {
       phase = s.phase;
-      const title = o.phaseTitles?.[phase];
-      if (title !== undefined) lines.push(`${''.padStart(timeW)}  ${''.padEnd(stateW)} ${`- - ${title} - -`.padEnd(width + 2)}`);
+      caption = o.phaseTitles?.[phase];
     }
     const leftToRight = s.from === o.left.name;
-    const label = s.tcp !== undefined ? lectureFields(s.tcp) : 'not TCP';
-    const stA = leftToRight ? s.senderState : s.receiverState;
-    const stB = leftToRight ? s.receiverState : s.senderState;
-    const lost = s.fate === 'lost' || s.fate === 'too-big' || s.fate === 'queue-full' || s.fate === 'closed';
-    const body = `|${arrow(label, width - 2, leftToRight, lost)}|`;
     const note = fateNote(s);
-    lines.push(`${fmtTime(s.time).padStart(timeW)}  ${stA.padEnd(stateW)} ${body}  ${stB}${note !== '' ? `   (${note})` : ''}`);
-  }
-  return lines;
+    return {
+      frame: s.index,
+      from: leftToRight ? 'left' : 'right',
+      label: s.tcp !== undefined ? lectureFields(s.tcp) : 'not TCP',
+      time: s.time / 1000,
+      timeText: fmtTime(s.time),
+      flags: s.tcp?.flags ?? 0,
+      length: s.tcp?.payloadLength ?? 0,
+      marks: [],
+      leftState: leftToRight ? s.senderState : s.receiverState,
+      rightState: leftToRight ? s.receiverState : s.senderState,
+      ...(s.fate === 'lost' || s.fate === 'too-big' || s.fate === 'queue-full' || s.fate === 'closed' ? { lost: true } : {}),
+      ...(note !== '' ? { note } : {}),
+      ...(caption !== undefined ? { caption } : {}),
+    };
+  });
+  return { title: '', caption: '', left: o.left, right: o.right, timeAt: 'sender', timeHeading: 'time/ms', rows, omitted: 0 };
+}
+
+/**
+ * The ladder diagram: time on the left, then A's state, A's bar, the arrow, B's bar and B's state
+ * (the shared text renderer of src/analyze/ladder.ts).
+ *
+ *      time/ms  state        A                                   B  state
+ *        0.000  SYN-SENT     |---- SYN, seq=66 ---------------->|  LISTEN
+ */
+export function ladder(segments: readonly TraceSegment[], o: LadderOptions): string[] {
+  return renderLadderText(ladderModel(segments, o), { frameColumn: false, ...(o.width !== undefined ? { arrowWidth: o.width } : {}) });
 }
 
 /** The segment as a plain JSON value (no bytes). */
