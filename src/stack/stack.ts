@@ -75,6 +75,7 @@ import {
   type IpAddress,
 } from './address.js';
 import { AddressInUseError, AddressNotAvailableError, NetworkUnreachableError } from './errors.js';
+import { PacketAllocator } from './slab.js';
 import { Reassembler, type FragmentDropReason, type ReassemblyLimits } from './fragment.js';
 import { TcpServer, TcpSocket, type ServerOptions, type SocketConnectOptions } from './socket.js';
 
@@ -411,6 +412,8 @@ export class Stack {
   private waker: (() => void) | undefined;
   private wakePending = false;
   private flushing = false;
+  /** Outgoing packets come from shared slabs (slab.ts): one allocation per 64 KiB, not per packet. */
+  private readonly packets = new PacketAllocator();
   private lastNow = 0;
   private readonly clock: (() => number) | undefined;
   private readonly random: RandomSource;
@@ -888,7 +891,7 @@ export class Stack {
   }
 
   private ipv4Packet(src: number, dst: number, protocol: number, payloadLength: number, dscp = 0): Uint8Array {
-    const buf = new Uint8Array(20 + payloadLength);
+    const buf = this.packets.alloc(20 + payloadLength);
     emitIpv4(
       {
         src,
@@ -971,7 +974,7 @@ export class Stack {
   }
 
   private ipv6Packet(src: Uint8Array, dst: Uint8Array, nextHeader: number, payloadLength: number, dscp = 0): Uint8Array {
-    const buf = new Uint8Array(40 + payloadLength);
+    const buf = this.packets.alloc(40 + payloadLength);
     // The traffic class is the DSCP and two ECN bits (RFC 2474 3, RFC 3168 5).
     emitIpv6({ src, dst, nextHeader, hopLimit: this.ttl, trafficClass: dscp << 2, flowLabel: 0, payloadLength }, buf);
     return buf;
