@@ -182,6 +182,7 @@ function textWidth(s: string): number {
   return w;
 }
 
+const UNITS = new Set(['µs', 'ms', 's', 'byte', 'bytes', 'Byte', 'Bytes', '%']);
 /** Characters that must not begin a line (Japanese line breaking, simplified). */
 const NO_START = /^[、。，．）」』】・ー…:;,.)\]]/u;
 
@@ -196,6 +197,12 @@ export function wrap(text: string, width: number, first: string, rest: string): 
     const last = tokens.length - 1;
     if (last >= 0 && NO_START.test(t) && !/^\s/u.test(tokens[last] ?? ' ')) tokens[last] += t;
     else tokens.push(t);
+  }
+  // A number stays on the line of its unit ("708,4 ms", "1448 bytes").
+  for (let k = 0; k + 2 < tokens.length; k++) {
+    if (/^[\d.,]+$/u.test(tokens[k] ?? '') && tokens[k + 1] === ' ' && UNITS.has((tokens[k + 2] ?? '').replace(/[.,:;)]+$/u, ''))) {
+      tokens.splice(k, 3, `${tokens[k] ?? ''} ${tokens[k + 2] ?? ''}`);
+    }
   }
   const out: string[] = [];
   let line = first;

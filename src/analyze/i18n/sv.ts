@@ -95,7 +95,7 @@ export const sv: Templates = {
     `${frameRange(p.first, p.last)} hör inte till anslutningen i ramarna ${p.prevFirst}–${p.prevLast}, trots att de följer efter den och ser ut som dess avslutning. ` +
     `De har andra adresser och portar (${p.client}:${p.clientPort} och ${p.server}:${p.serverPort}, inte ${p.prevClient}:${p.prevClientPort} och ${p.prevServer}:${p.prevServerPort})` +
     `${p.otherMacs ? ' och andra Ethernet-adresser' : ''}, och deras sekvensnummer fortsätter inte anslutningen: ram ${p.first} har seq ${p.seq} och ack ${p.ack}, medan klienten i ramarna ${p.prevFirst}–${p.prevLast} skulle skicka seq ${p.prevSeq} och ack ${p.prevAck}. ` +
-    `Byten motsäger alltså varje beskrivning av de här ramarna som upprättandet och avslutningen av en och samma anslutning: anslutningen i ramarna ${p.prevFirst}–${p.prevLast} stängs aldrig i den här fångsten, och den här upprättades innan fångsten började.`,
+    `Bytena i fångsten motsäger alltså varje beskrivning av de här ramarna som upprättandet och avslutningen av en och samma anslutning: anslutningen i ramarna ${p.prevFirst}–${p.prevLast} stängs aldrig i den här fångsten, och den här upprättades innan fångsten började.`,
   'conn.endedOpen': (p) => `Fångsten slutar (sista ram ${p.frame}) innan den här anslutningen har stängts.`,
 
   'capture.ttl': (p) =>
@@ -103,7 +103,7 @@ export const sv: Templates = {
   'capture.timing': (p) =>
     `Fångsten gjordes troligen nära ${def(p.point)}: SYN-ACK följde på SYN efter ${duration(p.toSynAck)} och ACK på SYN-ACK efter ${duration(p.toAck)}, så det mesta av nätverksvägen ligger mellan fångstpunkten och ${def(other(p.point))}. Tider och förluster gäller där.`,
   'capture.unknown': () =>
-    'Var fångsten gjordes går inte att avgöra av byten (varken TTL-värdena eller handskakningens tider avslöjar det); tider och förluster gäller bara vid fångstpunkten.',
+    'Var fångsten gjordes går inte att avgöra utifrån bytena (varken TTL-värdena eller handskakningens tider avslöjar det); tider och förluster gäller bara vid fångstpunkten.',
 
   'hs.syn': (p) =>
     `Ram ${p.frame}: klienten ${p.client} ber servern ${p.server} att öppna en anslutning från port ${p.clientPort} till port ${p.serverPort} (SYN). ` +
@@ -111,7 +111,7 @@ export const sv: Templates = {
   'hs.synOptionBytes': (p) =>
     `SYN-segmentet innehåller inga data: segmentet består bara av sitt TCP-huvud på ${p.headerBytes} byte, varav ${p.optionBytes} byte är alternativ.`,
   'hs.netmonLen': (p) =>
-    `(Microsoft Network Monitor, som citeras i KB 172983, visar ett sådant SYN som "len: ${p.optionBytes}": den räknar de ${p.optionBytes} alternativbyten som om de vore data.)`,
+    `(Microsoft Network Monitor, som citeras i KB 172983, visar ett sådant SYN som "len: ${p.optionBytes}": den räknar de ${p.optionBytes} alternativbytena som om de vore data.)`,
   'hs.synRetry': (p) =>
     `Ram ${p.frame}: klienten skickar sitt SYN igen (samma ISN ${p.isn}), ${duration(p.after)} efter det första: inget svar hade kommit, så SYN-segmentet eller serverns svar gick troligen förlorat.`,
   'hs.synAck': (p) =>
@@ -121,7 +121,7 @@ export const sv: Templates = {
       : `Dess bekräftelsenummer är ${p.ack}: klientens SYN, som inte finns i fångsten, hade ISN ${(p.ack - 1) >>> 0}. `) +
     `Serverns eget inledande sekvensnummer är ${p.isn}; den ${offerText(p.offer)}.`,
   'hs.synAckWrongAck': (p) =>
-    `Här motsäger byten handskakningen: bekräftelsenumret borde vara ${p.expected} (klientens ISN plus 1) men är ${p.ack}. Klienten kommer att avvisa detta SYN-ACK med en återställning (RST).`,
+    `Här motsäger bytena handskakningen: bekräftelsenumret borde vara ${p.expected} (klientens ISN plus 1) men är ${p.ack}. Klienten kommer att avvisa detta SYN-ACK med en återställning (RST).`,
   'hs.synAckRetry': (p) =>
     `Ram ${p.frame}: servern skickar sitt SYN-ACK igen, ${duration(p.after)} efter det första: klientens ACK hade inte kommit fram (eller så upprepade klienten sitt SYN).`,
   'hs.ack': (p) =>
@@ -161,7 +161,7 @@ export const sv: Templates = {
     p.again
       ? `${p.count === 1 ? 'Ett dubblett-ACK' : `${p.count} dubblett-ACK`} från ${def(p.from)} (${frameList(p.frames, p.count)}) för ${p.ack}: återigen saknas ett segment från ${p.ack}.`
       : `${p.count === 1 ? 'Ett dubblett-ACK' : `${p.count} dubblett-ACK`} från ${def(p.from)} (${frameList(p.frames, p.count)}) för ${p.ack}: ` +
-    `${def(p.from)} har tagit emot data bortom en lucka och fortsätter att begära byten från ${p.ack} och framåt. Ett segment gick troligen förlorat (eller kom i fel ordning); efter tre dubblett-ACK skickar avsändaren om det direkt (snabb omsändning).`,
+    `${def(p.from)} har tagit emot data bortom en lucka och fortsätter att begära bytena från ${p.ack} och framåt. Ett segment gick troligen förlorat (eller kom i fel ordning); efter tre dubblett-ACK skickar avsändaren om det direkt (snabb omsändning).`,
   'data.windowUpdates': (p) =>
     p.again
       ? `${p.count === 1 ? 'Ännu en fönsteruppdatering' : `${p.count} fönsteruppdateringar till`} från ${def(p.from)} (${frameList(p.frames, p.count)}).`
@@ -183,17 +183,17 @@ export const sv: Templates = {
   'close.fin2Ack': (p) =>
     `Ram ${p.frame}: ${def(p.from)} bekräftar FIN från ram ${p.finFrame} (ack ${p.ack}) och stänger sin egen riktning i samma segment (FIN, seq ${p.seq}).`,
   'close.finalAck': (p) =>
-    `Ram ${p.frame}: ${def(p.from)} bekräftar FIN från ram ${p.finFrame} (ack ${p.ack}). Båda riktningarna är stängda: anslutningen har avslutats korrekt. ${Def(p.from)}, som stängde först, väntar nu i TIME-WAIT innan samma portpar får användas igen.`,
+    `Ram ${p.frame}: ${def(p.from)} bekräftar FIN från ram ${p.finFrame} (ack ${p.ack}). Båda riktningarna är stängda: anslutningen har avslutats korrekt. ${Def(p.from)}, som stängde först, väntar nu i tillståndet TIME-WAIT innan samma portpar får användas igen.`,
   'close.finRetry': (p) => `Ram ${p.frame}: ${def(p.from)} skickar sitt FIN igen (seq ${p.seq}): bekräftelsen hade inte kommit i tid.`,
 
   'anom.retransmission': (p) =>
     p.again
-      ? `Ram ${p.frame}: ${def(p.from)} skickar de ${p.bytes} byten från seq ${p.seq} en gång till (omsändning).`
-      : `Ram ${p.frame}: ${def(p.from)} skickar de ${p.bytes} byten från seq ${p.seq} en gång till (omsändning): segmentet eller dess bekräftelse gick troligen förlorat och ${gen(p.from)} omsändningstimer löpte ut. Förluster gör anslutningen långsammare.`,
+      ? `Ram ${p.frame}: ${def(p.from)} skickar de ${p.bytes} bytena från seq ${p.seq} en gång till (omsändning).`
+      : `Ram ${p.frame}: ${def(p.from)} skickar de ${p.bytes} bytena från seq ${p.seq} en gång till (omsändning): segmentet eller dess bekräftelse gick troligen förlorat och ${gen(p.from)} omsändningstimer löpte ut. Förluster gör anslutningen långsammare.`,
   'anom.fastRetransmission': (p) =>
     p.again
-      ? `Ram ${p.frame}: snabb omsändning av de ${p.bytes} byten från seq ${p.seq} från ${def(p.from)}, efter dubblett-ACK.`
-      : `Ram ${p.frame}: snabb omsändning: ${def(p.from)} skickar om de ${p.bytes} byten från seq ${p.seq} så snart dubblett-ACK:en visade att de saknades, utan att vänta på sin timer.`,
+      ? `Ram ${p.frame}: snabb omsändning av de ${p.bytes} bytena från seq ${p.seq} från ${def(p.from)}, efter dubblett-ACK.`
+      : `Ram ${p.frame}: snabb omsändning: ${def(p.from)} skickar om de ${p.bytes} bytena från seq ${p.seq} så snart dubblett-ACK:en visade att de saknades, utan att vänta på sin timer.`,
   'anom.spuriousRetransmission': (p) =>
     p.again
       ? `Ram ${p.frame}: ${def(p.from)} skickar igen redan bekräftade data från seq ${p.seq} (${p.bytes} byte; onödig omsändning${p.suspected ? ', bara misstänkt' : ''}).`
