@@ -100,7 +100,7 @@ export const de: Templates = {
     `Verbindung ${p.id}: Client ${p.client} Port ${p.clientPort}, Server ${p.server} Port ${p.serverPort} (IPv${p.family}), ${segments(p.segments)} in den Rahmen ${p.first}–${p.last}.`,
   'conn.rolesFromSynAck': () => 'Das SYN ist nicht im Mitschnitt; Client ist die Seite, an die das SYN-ACK ging.',
   'conn.rolesGuessed': () =>
-    'Weder SYN noch SYN-ACK sind im Mitschnitt. Welche Seite der Client ist, ist daher geschätzt: der erste Absender, sofern die Portnummern nicht dagegen sprechen (die Regel von Zeek).',
+    'Weder SYN noch SYN-ACK sind im Mitschnitt. Welche Seite der Client ist, ist daher nur geschätzt: der erste Absender, sofern die Portnummern nicht dagegen sprechen (die Regel von Zeek).',
   'conn.midstream': (p) =>
     `Der Mitschnitt beginnt mitten in dieser Verbindung: Rahmen ${p.frame} ist ihr erster, der Verbindungsaufbau lag vor dem Beginn des Mitschnitts.`,
   'conn.notContinuation': (p) =>
