@@ -535,6 +535,8 @@ export class TcpSocket extends Emitter<SocketEvents> implements ConnectionOwner 
   setNoDelay(noDelay = true): this {
     this.noDelay = noDelay;
     this.binding?.conn.setNoDelay(noDelay);
+    // Nagle off may let queued data go now: flush (and re-read the engine's deadline).
+    this.binding?.kick();
     return this;
   }
 

@@ -21,6 +21,11 @@
  * injected `random` (ephemeral ports, IP ids, the ISN key when none is given). No I/O, no timers,
  * no node: imports.
  *
+ * Timers: every connection's next deadline (its engine's pollAt, or its owner's timer) sits in one
+ * heap (deadlines.ts), re-read whenever the connection is flushed, so poll and pollAt touch only
+ * due connections, never the whole table. An engine call made outside a flush must be followed
+ * by StackConnection.kick() (socket.ts always does) for a deadline it changes to count.
+ *
  * Invariants: bad packets never throw out of `receive` (they are dropped and counted by reason);
  * every table is bounded (connections by the ports and backlogs, reassembly by its limits, the
  * per-connection event buffer by a constant); a connection leaves the table once its engine is
@@ -76,6 +81,7 @@ import {
 } from './address.js';
 import { AddressInUseError, AddressNotAvailableError, NetworkUnreachableError } from './errors.js';
 import { PacketAllocator } from './slab.js';
+import { DeadlineHeap } from './deadlines.js';
 import { Reassembler, type FragmentDropReason, type ReassemblyLimits } from './fragment.js';
 import { TcpServer, TcpSocket, type ServerOptions, type SocketConnectOptions } from './socket.js';
 
@@ -254,6 +260,8 @@ export class StackConnection {
   /** @internal */ dirty = false;
   /** @internal */ removed = false;
   /** @internal */ appTimerAt = Infinity;
+  /** @internal The deadline in the stack's timer heap (deadlines.ts). */ deadline = Infinity;
+  /** @internal */ deadlineGen = 0;
   private owner: ConnectionOwner | undefined;
   private orphan = false;
   private _dscp = 0;
@@ -337,6 +345,7 @@ export class StackConnection {
   /** Arm (or with Infinity, disarm) the owner's application timer at absolute time `at`. */
   setTimer(at: number): void {
     this.appTimerAt = at;
+    this.stack.reschedule(this);
     if (at !== Infinity) this.stack.wake();
   }
 
@@ -414,6 +423,8 @@ export class Stack {
   private flushing = false;
   /** Outgoing packets come from shared slabs (slab.ts): one allocation per 64 KiB, not per packet. */
   private readonly packets = new PacketAllocator();
+  /** Every connection's next deadline (engine timers and the owner's timer), earliest first. */
+  private readonly deadlines = new DeadlineHeap<StackConnection>();
   private lastNow = 0;
   private readonly clock: (() => number) | undefined;
   private readonly random: RandomSource;
@@ -523,7 +534,9 @@ export class Stack {
     this.wakePending = false;
     this.reasm4.expire(now);
     this.reasm6.expire(now);
-    for (const e of this.conns.values()) {
+    // Only the connections whose deadline has come (the heap), not every connection.
+    const due = this.deadlines.popDue(now);
+    for (const e of due) {
       const at = e.conn.pollAt();
       if (at !== undefined && at <= now) {
         e.conn.handleTimeout(now);
@@ -531,13 +544,15 @@ export class Stack {
       }
     }
     this.flush(now);
-    for (const e of [...this.conns.values()]) {
-      if (e.appTimerAt <= now) {
+    for (const e of due) {
+      if (!e.removed && e.appTimerAt <= now) {
         e.appTimerAt = Infinity;
         e.fireTimer(now);
       }
     }
     this.flush(now);
+    // A due connection nothing happened to still needs its next deadline in the heap.
+    for (const e of due) this.reschedule(e);
     const out = this.outbox;
     this.outbox = [];
     return out;
@@ -546,17 +561,23 @@ export class Stack {
   /** When `poll` must be called next; undefined when nothing is scheduled. */
   pollAt(): number | undefined {
     if (this.dirtyQueue.length > 0 || this.deferred.length > 0 || this.outbox.length > 0) return this.lastNow;
-    let t = Infinity;
-    for (const e of this.conns.values()) {
-      const a = e.conn.pollAt();
-      if (a !== undefined && a < t) t = a;
-      if (e.appTimerAt < t) t = e.appTimerAt;
-    }
+    let t = this.deadlines.peek() ?? Infinity;
     const r4 = this.reasm4.nextDeadline();
     if (r4 !== undefined && r4 < t) t = r4;
     const r6 = this.reasm6.nextDeadline();
     if (r6 !== undefined && r6 < t) t = r6;
     return t === Infinity ? undefined : t;
+  }
+
+  /**
+   * @internal Put `e`'s next deadline (the engine's pollAt, or its owner's timer) in the heap.
+   * Called after every flush of the connection: an engine call outside a flush must be followed
+   * by `kick()` (as every socket call is) for its new deadline to count.
+   */
+  reschedule(e: StackConnection): void {
+    if (e.removed) return;
+    const at = e.conn.pollAt();
+    this.deadlines.set(e, Math.min(at ?? Infinity, e.appTimerAt));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -747,6 +768,7 @@ export class Stack {
         }
         for (let ev = e.conn.pollEvent(); ev !== undefined; ev = e.conn.pollEvent()) this.dispatch(e, ev, now);
         if (e.conn.isClosed && !e.dirty) this.remove(e);
+        else this.reschedule(e);
       }
     } finally {
       this.flushing = false;
@@ -790,6 +812,7 @@ export class Stack {
   private remove(e: StackConnection): void {
     if (e.removed) return;
     e.removed = true;
+    this.deadlines.clear(e);
     if (this.conns.get(e.key) === e) this.conns.delete(e.key);
     const l = e.listener;
     if (l !== undefined) {
