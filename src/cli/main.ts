@@ -25,6 +25,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'one record per TCP connection: Zeek state and history, handshake RTT, close, anomalies',
     run: async (argv) => (await import('./conns.js')).main(argv),
   },
+  explain: {
+    summary: 'a capture explained frame by frame in plain language (--lang en, de, sv, ja)',
+    run: async (argv) => (await import('./explain.js')).main(argv),
+  },
+  ladder: {
+    summary: 'the sequence diagram of each connection: text, or SVG with --svg OUT',
+    run: async (argv) => (await import('./ladder.js')).main(argv),
+  },
   ui: {
     summary: 'serve the browser UI (capture viewer, connections, simulator) on 127.0.0.1',
     run: async (argv) => (await import('./ui.js')).main(argv),
