@@ -13,6 +13,7 @@ export type {
   InterfaceStatistics,
   NameResolutionBlock,
   NameResolutionEntry,
+  PacketRef,
   PcapFileHeader,
   TimestampResolution,
 } from './types.js';

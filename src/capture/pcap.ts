@@ -12,6 +12,7 @@
  */
 import { CaptureError, CaptureErrorCode } from './errors.js';
 import { Framer } from './framer.js';
+import { PacketSlot } from './packet-ref.js';
 import type { CaptureHandlers, CaptureInterface, CaptureRecord, DecoderOptions, PcapFileHeader } from './types.js';
 
 export const PCAP_MAGIC_MICRO = 0xa1b2c3d4;
@@ -46,6 +47,7 @@ export class PcapDecoder extends Framer {
   private linkType = 0;
   private readonly strict: boolean;
   private readonly handlers: CaptureHandlers;
+  private readonly slot = new PacketSlot();
 
   constructor(options: DecoderOptions = {}) {
     super();
@@ -99,6 +101,10 @@ export class PcapDecoder extends Framer {
       nsec -= carry * 1e9;
     }
     const frame = ++this.frames;
+    const onPacket = this.handlers.onPacket;
+    if (onPacket !== undefined) {
+      onPacket(this.slot.set(buf, at + RECORD_HEADER, length - RECORD_HEADER, frame, sec, nsec, view.getUint32(at + 12, le), this.linkType, 0, this.offset));
+    }
     const onRecord = this.handlers.onRecord;
     if (onRecord === undefined) return;
     const record: CaptureRecord = {

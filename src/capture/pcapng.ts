@@ -14,6 +14,7 @@
  */
 import { CaptureError, CaptureErrorCode } from './errors.js';
 import { Framer } from './framer.js';
+import { PacketSlot } from './packet-ref.js';
 import { checkWritable, describeMagic, type WritablePacket } from './pcap.js';
 import { makeTickConverter, nanosToTicks, resolutionFromByte, type TickConverter } from './timestamp.js';
 import type {
@@ -104,6 +105,7 @@ export class PcapngDecoder extends Framer {
   private readonly time = { sec: 0, nsec: 0 };
   private readonly strict: boolean;
   private readonly handlers: CaptureHandlers;
+  private readonly slot = new PacketSlot();
 
   constructor(options: DecoderOptions = {}) {
     super();
@@ -432,6 +434,11 @@ export class PcapngDecoder extends Framer {
       if (flags !== undefined) record = { ...record, flags };
     }
     this.frames = frame;
+    this.deliver(record);
+  }
+
+  private deliver(record: CaptureRecord): void {
+    if (this.handlers.onPacket !== undefined) this.handlers.onPacket(this.slot.setRecord(record));
     this.handlers.onRecord?.(record);
   }
 
@@ -457,7 +464,7 @@ export class PcapngDecoder extends Framer {
       data: buf.subarray(at + 12, at + 12 + caplen),
       fileOffset: this.offset,
     };
-    this.handlers.onRecord?.(record);
+    this.deliver(record);
   }
 
   private nameResolution(buf: Uint8Array, view: DataView, at: number, len: number): void {

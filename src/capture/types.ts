@@ -35,6 +35,27 @@ export interface CaptureRecord {
   readonly flags?: number;
 }
 
+/**
+ * A packet handed over without a record object (CaptureHandlers.onPacket), for readers that touch
+ * millions of packets and keep none: the decoder fills one PacketRef and passes the same object for
+ * every packet, so its fields are valid only during the call. The captured bytes are
+ * `buffer[offset, offset + capturedLength)`; `toRecord()` makes the CaptureRecord of the packet
+ * (the one onRecord gets), which may be kept like any record.
+ */
+export interface PacketRef {
+  readonly buffer: Uint8Array;
+  readonly offset: number;
+  readonly frame: number;
+  readonly tsSec: number;
+  readonly tsNsec: number;
+  readonly capturedLength: number;
+  readonly originalLength: number;
+  readonly linkType: number;
+  readonly interfaceId: number;
+  readonly fileOffset: number;
+  toRecord(): CaptureRecord;
+}
+
 /** The 24-byte pcap file header, decoded. */
 export interface PcapFileHeader {
   readonly bigEndian: boolean;
@@ -143,6 +164,8 @@ export interface InterfaceStatistics {
 /** What a decoder calls as it meets things in the file, in file order. All optional. */
 export interface CaptureHandlers {
   onRecord?: (record: CaptureRecord) => void;
+  /** Every packet again, as a reused PacketRef (before onRecord when both are set). */
+  onPacket?: (packet: PacketRef) => void;
   onPcapHeader?: (header: PcapFileHeader) => void;
   onSection?: (section: CaptureSection) => void;
   onInterface?: (iface: CaptureInterface) => void;
