@@ -423,6 +423,8 @@ export class Stack {
   private flushing = false;
   /** Outgoing packets come from shared slabs (slab.ts): one allocation per 64 KiB, not per packet. */
   private readonly packets = new PacketAllocator();
+  /** The connection the last segment was for (a one-entry demux cache). */
+  private lastConn: StackConnection | undefined;
   /** Every connection's next deadline (engine timers and the owner's timer), earliest first. */
   private readonly deadlines = new DeadlineHeap<StackConnection>();
   private lastNow = 0;
@@ -1051,12 +1053,20 @@ export class Stack {
     };
     // MUST-7: an illegal option length is the engine's to judge (after its sequence checks).
     const meta: SegmentMeta | undefined = opts.error !== undefined ? { optionError: true } : undefined;
-    const key = tupleKey(local, seg.dstPort, remote, seg.srcPort);
-    const e = this.conns.get(key);
+    // A bulk transfer brings segment after segment of one connection: try the last one first
+    // (no key string built, no map lookup), then the table.
+    let e: StackConnection | undefined;
+    const last = this.lastConn;
+    if (last !== undefined && !last.removed && last.localPort === seg.dstPort && last.remotePort === seg.srcPort && addressEquals(last.remoteAddress, remote) && addressEquals(last.localAddress, local)) {
+      e = last;
+    } else {
+      e = this.conns.get(tupleKey(local, seg.dstPort, remote, seg.srcPort));
+      if (e !== undefined) this.lastConn = e;
+    }
     let reopenAbove: number | undefined;
     if (e !== undefined) {
-      const l = this.findListener(local, seg.dstPort);
-      if (l !== undefined && e.conn.state === TcpState.TimeWait && e.conn.canReopen(seg)) {
+      const l = e.conn.state === TcpState.TimeWait ? this.findListener(local, seg.dstPort) : undefined;
+      if (l !== undefined && e.conn.canReopen(seg)) {
         // RFC 9293 3.6.1 (MAY-2), RFC 6191: a new SYN reopens the connection from TIME-WAIT.
         reopenAbove = e.conn.lastSequenceUsed;
         e.release();
