@@ -33,6 +33,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'the sequence diagram of each connection: text, or SVG with --svg OUT',
     run: async (argv) => (await import('./ladder.js')).main(argv),
   },
+  nc: {
+    summary: 'netcat over the userspace stack on a Linux TUN device (root): connect or listen (-l)',
+    run: async (argv) => (await import('./nc.js')).main(argv),
+  },
   ui: {
     summary: 'serve the browser UI (capture viewer, connections, simulator) on 127.0.0.1',
     run: async (argv) => (await import('./ui.js')).main(argv),
