@@ -1,25 +1,31 @@
 /**
  * The connections view: the analyzer's connection table for the open capture (state, history, RTT,
  * bytes, anomalies, as `synack conns` reports them); choosing a connection shows its ladder diagram
- * (SVG), what it did in words (English, German, Swedish, Japanese), and its frames. Hovering a
- * segment of the ladder highlights its frame; clicking selects it; double-clicking opens it in the
- * capture view.
+ * (the analyzer's ladder model and SVG, as `synack ladder`), its explanation (the analyzer's
+ * Explainer, as `synack explain`, in English, German, Swedish or Japanese), and its frames.
+ * Hovering a segment of the ladder highlights its frame; clicking selects it; double-clicking opens
+ * it in the capture view. Clicking a sentence selects the frame it is about; the sentences about
+ * the selected frame are marked.
  *
  * Invariant: the table shows at most TABLE_LIMIT rows (the capture view's `conn == N` filter
- * reaches every connection); the ladder holds at most the frames the tracker kept per connection.
+ * reaches every connection), and only those connections are explained; the ladder holds at most
+ * the frames the tracker kept per connection. Switching language re-renders the items the
+ * Explainer produced (renderItem); the capture is not read again.
  */
 import type { ConnectionRecord } from '../analyze/conns.js';
-import { lectureFields } from '../stack/trace.js';
+import { CONTINUES, type ConnectionExplanation, type ExplainItem, renderItem } from '../analyze/explain.js';
+import { LANGS, type Lang } from '../analyze/i18n/index.js';
+import { ladderFromConnection, MARK_LABEL } from '../analyze/ladder.js';
 import type { CaptureView } from './capture-view.js';
-import { anomalyName, connFacts, LANGUAGE_NAMES, LANGUAGES, type Lang } from './conn-facts.js';
+import { ConnLadder } from './conn-ladder.js';
 import { h } from './dom.js';
 import { FrameList } from './frame-list.js';
-import { LADDER_FRAMES, type ConnAnalysis } from './jobs.js';
-import { Ladder, ladderKind, type LadderRow } from './ladder.js';
+import { explainConnections, type ConnAnalysis, type JobToken } from './jobs.js';
 import { splitter } from './splitter.js';
 
 const TABLE_LIMIT = 5000;
 const LANG_KEY = 'synack-lang';
+const LANGUAGE_NAMES: Readonly<Record<Lang, string>> = { en: 'English', de: 'Deutsch', sv: 'Svenska', ja: '日本語' };
 
 function endpoint(e: { ip: string; port: number }): string {
   return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
@@ -33,31 +39,53 @@ function rtt(s: number | null): string {
   return s === null ? '–' : `${(s * 1000).toFixed(s < 0.01 ? 3 : 1)} ms`;
 }
 
+function isLang(v: string): v is Lang {
+  return (LANGS as readonly string[]).includes(v);
+}
+
 function initialLang(): Lang {
   try {
     const v = localStorage.getItem(LANG_KEY);
-    if (v !== null && (LANGUAGES as readonly string[]).includes(v)) return v as Lang;
+    if (v !== null && isLang(v)) return v;
   } catch {
     // no storage
   }
   const nav = (navigator.language ?? 'en').slice(0, 2);
-  return (LANGUAGES as readonly string[]).includes(nav) ? (nav as Lang) : 'en';
+  return isLang(nav) ? nav : 'en';
+}
+
+/**
+ * Whether an item speaks about frame number `f`: its frame, its list, or (for the frame-by-frame
+ * part: data runs) its range. A heading's range ("frames 4–7 are another connection") is the whole
+ * connection and would mark every frame, so it marks only its first.
+ */
+function about(item: ExplainItem, f: number): boolean {
+  if (item.frame === null) return false;
+  if (item.frame === f) return true;
+  if (item.section === 'frames' && item.lastFrame !== undefined && f > item.frame && f <= item.lastFrame) return true;
+  return item.frames?.includes(f) ?? false;
 }
 
 export class ConnsView {
   readonly el: HTMLElement;
   private readonly tableBody: HTMLElement;
   private readonly note: HTMLElement;
-  private readonly ladder = new Ladder({ name: 'client', label: '' }, { name: 'server', label: '' });
+  private readonly ladder = new ConnLadder();
   private readonly frames = new FrameList({ compact: true });
-  private readonly factsTitle: HTMLElement;
-  private readonly factsList: HTMLElement;
+  private readonly explainTitle: HTMLElement;
+  private readonly explainBody: HTMLElement;
   private readonly langSelect: HTMLSelectElement;
   private readonly detail: HTMLElement;
   private analysis: ConnAnalysis | undefined;
   private current: ConnectionRecord | undefined;
-  /** Frame index of each ladder row. */
-  private ladderFrames: number[] = [];
+  /** The Explainer's output by connection id; undefined until its pass has finished. */
+  private explanations: Map<number, ConnectionExplanation> | undefined;
+  private explainJob: JobToken | undefined;
+  private explainProgress = '';
+  /** Rendered sentences of the current connection, with their items (for marking and re-rendering). */
+  private sentences: { readonly el: HTMLElement; readonly item: ExplainItem }[] = [];
+  /** The spaces between sentences of one paragraph (none in Japanese). */
+  private gaps: Text[] = [];
   private lang: Lang = initialLang();
   private stale = true;
 
@@ -87,19 +115,26 @@ export class ConnsView {
     this.note = h('div', { class: 'conns-note' });
     const top = h('div', { class: 'pane conns-top' }, h('div', { class: 'table-scroll' }, table), this.note);
 
-    this.langSelect = h('select', { class: 'lang', attrs: { 'aria-label': 'language' } }, ...LANGUAGES.map((l) => h('option', { text: LANGUAGE_NAMES[l], attrs: { value: l } })));
+    this.langSelect = h('select', { class: 'lang', attrs: { 'aria-label': 'language' } }, ...LANGS.map((l) => h('option', { text: LANGUAGE_NAMES[l], attrs: { value: l } })));
     this.langSelect.value = this.lang;
     this.langSelect.addEventListener('change', () => {
-      this.lang = this.langSelect.value as Lang;
+      const v = this.langSelect.value;
+      if (!isLang(v)) return;
+      this.lang = v;
       try {
-        localStorage.setItem(LANG_KEY, this.lang);
+        localStorage.setItem(LANG_KEY, v);
       } catch {
         // no storage
       }
-      if (this.current !== undefined) this.choose(this.current);
+      this.rerender();
     });
-    this.factsTitle = h('h3', { class: 'facts-title' });
-    this.factsList = h('ul', { class: 'facts' });
+    this.explainTitle = h('h3', { class: 'explain-title' });
+    this.explainBody = h('div', { class: 'explanation', attrs: { lang: this.lang } });
+    this.explainBody.addEventListener('click', (e) => {
+      const s = (e.target as HTMLElement).closest<HTMLElement>('.sentence[data-frame]');
+      const f = Number(s?.dataset.frame);
+      if (Number.isInteger(f) && f > 0) this.frames.selectFrame(f - 1);
+    });
     const showFrames = h('button', {
       class: 'btn',
       text: 'Filter these frames',
@@ -112,29 +147,27 @@ export class ConnsView {
         },
       },
     });
-    const explain = h('div', { class: 'pane explain' }, h('div', { class: 'explain-head' }, this.factsTitle, h('div', { class: 'explain-tools' }, this.langSelect, showFrames)), this.factsList);
+    const explain = h('div', { class: 'pane explain' }, h('div', { class: 'explain-head' }, this.explainTitle, h('div', { class: 'explain-tools' }, this.langSelect, showFrames)), this.explainBody);
     const framesBox = h('div', { class: 'pane conn-frames' }, this.frames.el);
     const side = h('div', { class: 'conn-side' }, explain, splitter(explain, 'column', 80), framesBox);
     const ladderBox = h('div', { class: 'pane ladder-pane' }, this.ladder.el);
     this.detail = h('div', { class: 'conn-detail' }, ladderBox, splitter(ladderBox, 'row', 300), side);
     this.el = h('section', { class: 'view conns-view', attrs: { 'aria-label': 'connections' } }, top, splitter(top, 'column', 80), this.detail);
 
-    this.ladder.onHover = (i) => {
-      const f = this.ladderFrames[i];
-      this.frames.markFrame(f ?? -1);
-      if (f !== undefined) this.frames.selectFrame(f);
+    this.ladder.onHover = (f) => {
+      this.frames.markFrame(f - 1);
+      if (f > 0) this.frames.selectFrame(f - 1);
     };
-    this.ladder.onClick = (i) => {
-      const f = this.ladderFrames[i];
-      if (f !== undefined) this.frames.selectFrame(f);
+    this.ladder.onClick = (f) => {
+      if (f > 0) this.frames.selectFrame(f - 1);
     };
     this.ladder.el.addEventListener('dblclick', () => {
       const f = this.frames.selectedFrame;
       if (f >= 0) this.openFrame(f);
     });
-    this.frames.onSelect = (f) => {
-      const i = this.ladderFrames.indexOf(f);
-      if (i >= 0) this.ladder.select(i);
+    this.frames.onSelect = (i) => {
+      this.ladder.select(i + 1);
+      this.markSentences(i + 1);
     };
     capture.onLoad.push(() => {
       this.stale = true;
@@ -147,21 +180,38 @@ export class ConnsView {
   async shown(): Promise<void> {
     if (!this.stale) return;
     this.stale = false;
+    if (this.explainJob !== undefined) this.explainJob.cancelled = true;
+    this.explainJob = undefined;
+    this.explanations = undefined;
     this.analysis = undefined;
     this.current = undefined;
     this.tableBody.replaceChildren();
     this.detail.hidden = true;
-    if (this.capture.index === undefined) {
+    const idx = this.capture.index;
+    if (idx === undefined) {
       this.note.textContent = 'Open a capture to see its TCP connections.';
       return;
     }
     this.note.textContent = 'Tracking connections…';
     const a = await this.capture.connections();
-    if (a === undefined) return;
+    if (a === undefined || this.capture.index !== idx) return;
     this.analysis = a;
     this.renderTable(a);
     const first = a.conns[0];
     if (first !== undefined) this.choose(first);
+    // The explanations: a second pass, after the table is on screen.
+    const token: JobToken = { cancelled: false };
+    this.explainJob = token;
+    this.explainProgress = 'Explaining the connections…';
+    this.renderExplanation();
+    const ex = await explainConnections(idx, TABLE_LIMIT, token, (d, t) => {
+      this.explainProgress = `Explaining the connections… ${Math.floor((100 * d) / t)}%`;
+      if (this.current !== undefined && this.sentences.length === 0) this.explainBody.firstElementChild?.replaceChildren(this.explainProgress);
+    });
+    if (ex === undefined || token.cancelled) return;
+    this.explainJob = undefined;
+    this.explanations = ex;
+    this.renderExplanation();
   }
 
   private renderTable(a: ConnAnalysis): void {
@@ -182,7 +232,7 @@ export class ConnsView {
           h('td', { class: 'num', text: bytes(c.sent.server.payloadBytes) }),
           h('td', { class: 'num', text: String(c.sent.client.packets + c.sent.server.packets) }),
           h('td', { class: 'num', text: `${c.duration.toFixed(3)} s` }),
-          h('td', { class: 'anoms' }, ...anomalies.map(([k, n]) => h('span', { class: 'anom', text: `${anomalyName(k, 'en')} ×${n}` }))),
+          h('td', { class: 'anoms' }, ...anomalies.map(([k, n]) => h('span', { class: 'anom', text: `${MARK_LABEL[k]} ×${n}` }))),
         ),
       );
     }
@@ -198,9 +248,7 @@ export class ConnsView {
     this.current = c;
     this.tableBody.querySelectorAll('tr').forEach((tr) => tr.classList.toggle('sel', Number(tr.dataset.id) === c.id));
     this.detail.hidden = false;
-    const facts = connFacts(c, this.lang);
-    this.factsTitle.textContent = facts.title;
-    this.factsList.replaceChildren(...facts.lines.map((l) => h('li', { text: l })));
+    this.renderExplanation();
 
     // The connection's frames (the tracker's ids per frame).
     const rows: number[] = [];
@@ -208,23 +256,73 @@ export class ConnsView {
     this.frames.setSource(undefined);
     this.frames.setSource(idx, Uint32Array.from(rows));
 
-    this.ladder.setHosts({ name: this.lang === 'ja' ? 'クライアント' : 'client', label: endpoint(c.client) }, { name: this.lang === 'ja' ? 'サーバ' : 'server', label: endpoint(c.server) });
-    const kept = c.frames ?? [];
-    this.ladderFrames = kept.map((f) => f.frame - 1);
-    const ladderRows: LadderRow[] = kept.map((f) => {
-      const t = { srcPort: 0, dstPort: 0, seq: f.seq, ack: f.ack, flags: f.flags, window: f.window, options: [], payloadLength: f.length };
-      const kinds = f.anomalies.map((v) => anomalyName(v.kind, this.lang));
-      return {
-        fromLeft: f.from === 'client',
-        label: lectureFields(t),
-        time: `${(f.time - c.start).toFixed(6)}`,
-        kind: ladderKind(f.flags, f.length),
-        ...(kinds.length > 0 ? { note: kinds.join(', ') } : {}),
-      };
-    });
-    if (kept.length >= LADDER_FRAMES) this.factsList.append(h('li', { class: 'muted', text: `The ladder shows the first ${LADDER_FRAMES} of ${rows.length} segments.` }));
-    this.ladder.setRows(ladderRows);
-    this.ladder.el.scrollTop = 0;
+    this.ladder.show(ladderFromConnection(c));
     if (rows.length > 0) this.frames.selectPos(0, true);
+  }
+
+  /** The explanation of the current connection, as the Explainer's items rendered in `lang`. */
+  private renderExplanation(): void {
+    const c = this.current;
+    this.sentences = [];
+    this.gaps = [];
+    this.explainBody.setAttribute('lang', this.lang);
+    if (c === undefined) {
+      this.explainTitle.textContent = '';
+      this.explainBody.replaceChildren();
+      return;
+    }
+    const e = this.explanations?.get(c.id);
+    // Both passes number connections alike; the first frame confirms it is the same connection.
+    if (e === undefined || e.record.firstFrame !== c.firstFrame) {
+      this.explainTitle.textContent = `Connection ${c.id}: ${endpoint(c.client)} → ${endpoint(c.server)}`;
+      const why = this.explanations === undefined ? this.explainProgress : c.id >= TABLE_LIMIT ? `Only the first ${TABLE_LIMIT} connections are explained here; \`synack explain --conn ${c.id}\` explains this one.` : 'No explanation for this connection.';
+      this.explainBody.replaceChildren(h('p', { class: 'muted', text: why }));
+      return;
+    }
+    this.explainTitle.textContent = '';
+    const out: HTMLElement[] = [];
+    let para: HTMLElement | undefined;
+    let section = '';
+    for (const item of e.items) {
+      const span = h('span', { class: 'sentence', text: renderItem(item, this.lang) });
+      if (item.frame !== null) span.dataset.frame = String(item.frame);
+      this.sentences.push({ el: span, item });
+      if (item.id === 'conn.title') {
+        this.explainTitle.replaceChildren(span);
+        continue;
+      }
+      // A paragraph per frame-level statement, its continuations in it; the summary as one paragraph.
+      const joins = para !== undefined && section === item.section && (CONTINUES.has(item.id) || item.section === 'summary');
+      if (!joins) {
+        para = h('p', { class: `ex-${item.section}` });
+        out.push(para);
+      } else {
+        const gap = document.createTextNode(this.gap());
+        this.gaps.push(gap);
+        para?.append(gap);
+      }
+      section = item.section;
+      para?.append(span);
+    }
+    this.explainBody.replaceChildren(...out);
+    this.markSentences(this.frames.selectedFrame + 1);
+  }
+
+  /** Re-render the sentences in the current language (same items, no new pass). */
+  private rerender(): void {
+    this.explainBody.setAttribute('lang', this.lang);
+    if (this.sentences.length === 0) return;
+    for (const s of this.sentences) s.el.textContent = renderItem(s.item, this.lang);
+    for (const g of this.gaps) g.data = this.gap();
+  }
+
+  /** What separates two sentences in the current language (Japanese sentences end in 。). */
+  private gap(): string {
+    return this.lang === 'ja' ? '' : ' ';
+  }
+
+  /** Mark the sentences about frame number `f`. */
+  private markSentences(f: number): void {
+    for (const s of this.sentences) s.el.classList.toggle('cur', f > 0 && about(s.item, f));
   }
 }

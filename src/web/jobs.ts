@@ -1,14 +1,17 @@
 /**
- * Work over every frame, in slices that leave the page responsive: applying a display filter, and
- * tracking connections (conn ids for `conn == N`, the connections table, ladders). Each job yields
- * to the browser every SLICE_MS and stops early when its token is cancelled.
+ * Work over every frame, in slices that leave the page responsive: applying a display filter,
+ * tracking connections (conn ids for `conn == N`, the connections table, ladders), and explaining
+ * them (the analyzer's Explainer, for the connections view). Each job yields to the browser every
+ * SLICE_MS and stops early when its token is cancelled.
  *
- * Invariant: a job's memory is the result (4 bytes per matching frame, per frame for conn ids) plus
- * what ConnTracker keeps (bounded by its options), never an object per frame.
+ * Invariant: a job's memory is the result (4 bytes per matching frame, per frame for conn ids, the
+ * explanations of at most `limit` connections) plus what ConnTracker and Explainer keep (bounded
+ * by their options), never an object per frame.
  */
 import type { CompiledFilter } from '../analyze/filter.js';
 import { FilterFields } from '../analyze/filter.js';
 import { ConnTracker, type ConnectionRecord } from '../analyze/conns.js';
+import { Explainer, type ConnectionExplanation } from '../analyze/explain.js';
 import type { FrameSource } from './frames.js';
 
 const SLICE_MS = 12;
@@ -98,4 +101,37 @@ export async function analyzeConnections(source: FrameSource, token: JobToken, p
   progress(total, total);
   conns.sort((a, b) => a.id - b.id);
   return { connOf, bits, conns };
+}
+
+/**
+ * The analyzer's explanation of every connection with an id below `limit` (the connections the
+ * table lists), by id; undefined when cancelled. A separate pass from analyzeConnections, run only
+ * when the connections view asks: the Explainer costs about twice the tracker per frame, and the
+ * `conn == N` filter does not need it. Its tracker numbers connections as analyzeConnections'
+ * does (same tracker, same default options), which the view checks by first frame.
+ */
+export async function explainConnections(source: FrameSource, limit: number, token: JobToken, progress: Progress = () => undefined): Promise<Map<number, ConnectionExplanation> | undefined> {
+  const total = source.count;
+  const out = new Map<number, ConnectionExplanation>();
+  const explainer = new Explainer({
+    onConnection: (e) => {
+      if (e.id < limit) out.set(e.id, e);
+    },
+  });
+  let i = 0;
+  while (i < total) {
+    const sliceEnd = performance.now() + SLICE_MS;
+    do {
+      const stop = Math.min(total, i + 512);
+      for (; i < stop; i++) explainer.push(source.record(i));
+    } while (i < total && performance.now() < sliceEnd);
+    if (i < total) {
+      progress(i, total);
+      await pause();
+      if (token.cancelled) return undefined;
+    }
+  }
+  explainer.end();
+  progress(total, total);
+  return out;
 }

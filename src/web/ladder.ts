@@ -1,10 +1,13 @@
 /**
- * The ladder diagram as SVG: the two hosts as vertical lines, one arrow per segment, sloping down
- * from sender to receiver, labelled in the lecture's notation (`ACK, ack=67, SYN, seq=1112`); the
+ * The simulator's live ladder diagram as SVG: the two hosts as vertical lines, one arrow per
+ * segment, sloping down from sender to receiver, labelled in the lecture's notation (`ACK, ack=67, SYN, seq=1112`); the
  * time on the left, each side's TCP state where it changes, lost segments stopping mid-way with a
- * cross. Hover an arrow to highlight it (and, through onHover, its frame); click to select it.
- * Rows can be appended one by one (the simulator's live ladder), and `setTime` moves a dot along
- * the arrows of segments still in flight.
+ * cross. Hover an arrow to highlight it; click to select it. Rows are appended one by one as the
+ * simulation runs, and `setTime` moves a dot along the arrows of segments still in flight. (The
+ * connections view draws captured connections with the analyzer's ladder model and SVG instead:
+ * conn-ladder.ts. This one stays for the simulator because it grows row by row while the
+ * simulation runs and animates segments in flight; the shared SVG is one document rendered from a
+ * finished model.)
  *
  * Invariant: the SVG holds one group per row and nothing per frame of animation; labels are text
  * nodes (never markup), so no content from a capture is ever interpreted.
@@ -76,7 +79,6 @@ export class Ladder {
   private hovered = -1;
   private selected = -1;
   private inFlight = new Set<number>();
-  onHover: (i: number) => void = () => undefined;
   onClick: (i: number) => void = () => undefined;
 
   /** Width of the drawing, and the x of the right host's line. */
@@ -113,12 +115,10 @@ export class Ladder {
       const i = this.indexOf(e.target);
       if (i !== undefined && i !== this.hovered) {
         this.hover(i);
-        this.onHover(i);
       }
     });
     this.body.addEventListener('mouseleave', () => {
       this.hover(-1);
-      this.onHover(-1);
     });
     this.body.addEventListener('click', (e) => {
       const i = this.indexOf(e.target);
@@ -171,16 +171,6 @@ export class Ladder {
     this.selected = -1;
     this.inFlight.clear();
     this.resize();
-  }
-
-  setRows(rows: readonly LadderRow[]): void {
-    this.clear();
-    for (const r of rows) this.append(r, false);
-    this.resize();
-  }
-
-  get length(): number {
-    return this.rows.length;
   }
 
   append(row: LadderRow, scroll = true): void {
@@ -272,10 +262,5 @@ export class Ladder {
       const top = d.y1 - 40;
       if (top < this.el.scrollTop + HEAD || top + 60 > this.el.scrollTop + this.el.clientHeight) this.el.scrollTop = Math.max(0, top - this.el.clientHeight / 3);
     }
-  }
-
-  /** The labels of all rows, in order (tests, and the text export). */
-  labels(): string[] {
-    return this.rows.map((r) => r.row.label);
   }
 }

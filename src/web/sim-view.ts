@@ -186,7 +186,6 @@ export class SimView {
       this.follow = i === this.model.segments.length - 1;
       this.selectSegment(i);
     };
-    this.ladder.onHover = () => undefined;
     this.panes.tree.collapse(['FRAME', 'IP', 'IPV6']);
     this.model = this.makeModel();
     this.refresh();
