@@ -88,6 +88,8 @@ export class ConnsView {
   private gaps: Text[] = [];
   private lang: Lang = initialLang();
   private stale = true;
+  /** Set while a connection is being shown (its first frame is selected without scrolling the text). */
+  private choosing = false;
 
   constructor(
     private readonly capture: CaptureView,
@@ -167,7 +169,7 @@ export class ConnsView {
     });
     this.frames.onSelect = (i) => {
       this.ladder.select(i + 1);
-      this.markSentences(i + 1);
+      this.markSentences(i + 1, !this.choosing);
     };
     capture.onLoad.push(() => {
       this.stale = true;
@@ -257,7 +259,12 @@ export class ConnsView {
     this.frames.setSource(idx, Uint32Array.from(rows));
 
     this.ladder.show(ladderFromConnection(c));
-    if (rows.length > 0) this.frames.selectPos(0, true);
+    this.choosing = true;
+    try {
+      if (rows.length > 0) this.frames.selectPos(0, true);
+    } finally {
+      this.choosing = false;
+    }
   }
 
   /** The explanation of the current connection, as the Explainer's items rendered in `lang`. */
@@ -305,7 +312,8 @@ export class ConnsView {
       para?.append(span);
     }
     this.explainBody.replaceChildren(...out);
-    this.markSentences(this.frames.selectedFrame + 1);
+    this.explainBody.scrollTop = 0;
+    this.markSentences(this.frames.selectedFrame + 1, false);
   }
 
   /** Re-render the sentences in the current language (same items, no new pass). */
@@ -321,8 +329,19 @@ export class ConnsView {
     return this.lang === 'ja' ? '' : ' ';
   }
 
-  /** Mark the sentences about frame number `f`. */
-  private markSentences(f: number): void {
-    for (const s of this.sentences) s.el.classList.toggle('cur', f > 0 && about(s.item, f));
+  /** Mark the sentences about frame number `f`; with `scroll`, bring the first into view. */
+  private markSentences(f: number, scroll: boolean): void {
+    let first: HTMLElement | undefined;
+    for (const s of this.sentences) {
+      const on = f > 0 && about(s.item, f);
+      s.el.classList.toggle('cur', on);
+      if (on) first ??= s.el;
+    }
+    if (!scroll || first === undefined) return;
+    // Only the explanation scrolls (scrollIntoView would also move the hidden-overflow panes).
+    const box = first.getBoundingClientRect();
+    const pane = this.explainBody.getBoundingClientRect();
+    if (box.top < pane.top) this.explainBody.scrollTop += box.top - pane.top - 8;
+    else if (box.bottom > pane.bottom) this.explainBody.scrollTop += Math.min(box.bottom - pane.bottom + 8, box.top - pane.top - 8);
   }
 }

@@ -122,6 +122,21 @@ describe('connections view', { skip }, () => {
     await sel.selectOption('en');
   });
 
+  it("hovering a segment marks its frame's sentences and scrolls them into view", async () => {
+    const { page } = s;
+    await page.locator('.conns-view g.segment[data-frame="7"]').hover();
+    const cur = page.locator('.conns-view .explanation .sentence.cur');
+    assert.deepEqual(await cur.evaluateAll((ss) => ss.map((e) => e.getAttribute('data-frame'))), ['7']);
+    // tshark: frame 7 is the client's ACK of the server's FIN (ack 3462835715).
+    assert.match(await cur.innerText(), /3462835715/);
+    const inside = await cur.evaluate((el) => {
+      const b = el.getBoundingClientRect();
+      const p = (el.closest('.explanation') as HTMLElement).getBoundingClientRect();
+      return b.top >= p.top && b.bottom <= p.bottom;
+    });
+    assert.equal(inside, true);
+  });
+
   it("draws the ladder in the dark theme's colours", async () => {
     const { page } = s;
     await page.locator('.theme-toggle').click();
