@@ -21,6 +21,12 @@ export interface Link {
   readonly mtu: number;
   /** Hand one IP packet to the link. The link may keep a reference: do not reuse the buffer. */
   send(packet: Uint8Array): void;
+  /**
+   * Optional: hand several packets over at once, in order (a stack's poll output); the same as
+   * calling send for each, but lets a link write them together (a TUN device with offload merges
+   * a connection's back-to-back segments).
+   */
+  sendMany?(packets: readonly Uint8Array[]): void;
   /** Set the function that receives packets arriving from the other side (one callback; replaces). */
   onReceive(cb: ReceiveCallback): void;
   /**

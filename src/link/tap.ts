@@ -96,6 +96,13 @@ export class PcapTap implements Link {
     this.inner.send(packet);
   }
 
+  sendMany(packets: readonly Uint8Array[]): void {
+    const t = this.clock();
+    for (const p of packets) this.recorder.record(t, p, 'out');
+    if (this.inner.sendMany !== undefined) this.inner.sendMany(packets);
+    else for (const p of packets) this.inner.send(p);
+  }
+
   onReceive(cb: ReceiveCallback): void {
     this.cb = cb;
   }

@@ -19,6 +19,8 @@ import type { Stack } from './stack.js';
 const SPIN_LIMIT = 10_000;
 /** See StackDriver.flushEvery. */
 export const DEFAULT_FLUSH_EVERY = 16;
+/** See StackDriver.flushBytes: about what Linux acknowledges at once for a GRO-merged packet. */
+export const DEFAULT_FLUSH_BYTES = 32 * 1024;
 
 export class StackDriver {
   private timer: Timer | undefined;
@@ -34,6 +36,8 @@ export class StackDriver {
    * receiving a batch acknowledges at least once per this many packets.
    */
   flushEvery = DEFAULT_FLUSH_EVERY;
+  /** ... or this many bytes (large packets, GRO-merged ones above all, are answered sooner). */
+  flushBytes = DEFAULT_FLUSH_BYTES;
 
   constructor(
     readonly stack: Stack,
@@ -45,7 +49,7 @@ export class StackDriver {
         // A batch in, one poll out: the stack answers the whole read at once.
         link.onPackets((ps) => {
           if (this.closed) return;
-          this.stack.receiveMany(this.scheduler.now(), ps, i, this.flushEvery);
+          this.stack.receiveMany(this.scheduler.now(), ps, i, this.flushEvery, this.flushBytes);
           this.service();
         });
         return;
@@ -80,7 +84,13 @@ export class StackDriver {
     if (this.closed) return;
     const now = this.scheduler.now();
     const out = this.stack.poll(now);
-    for (const o of out) this.links[o.iface]?.send(o.packet);
+    const only = this.links.length === 1 ? this.links[0] : undefined;
+    if (out.length > 1 && only?.sendMany !== undefined) {
+      // One link (the usual case): the whole poll in one call, so it can write it together.
+      only.sendMany(out.map((o) => o.packet));
+    } else {
+      for (const o of out) this.links[o.iface]?.send(o.packet);
+    }
     this.rearm(now);
   }
 

@@ -499,18 +499,21 @@ export class Stack {
   /**
    * Packets read from interface `iface` in one go (a TUN read batch). Each is processed as by
    * `receive`, but what the connections owe in answer is flushed only after every `flushEvery`
-   * packets and at the end: a connection that received several segments meanwhile sends one
+   * packets or `flushBytes` bytes, and at the end: a connection that received several segments meanwhile sends one
    * cumulative ACK for them (as Linux does for a GRO-merged packet) instead of one per two
    * segments, and its application sees the data in larger reads. Never throws on bad input.
    */
-  receiveMany(now: number, packets: readonly Uint8Array[], iface = 0, flushEvery = Infinity): void {
+  receiveMany(now: number, packets: readonly Uint8Array[], iface = 0, flushEvery = Infinity, flushBytes = Infinity): void {
     this.setNow(now);
     let n = 0;
+    let bytes = 0;
     for (const p of packets) {
       this.input(now, p, iface);
-      if (++n >= flushEvery) {
+      bytes += p.length;
+      if (++n >= flushEvery || bytes >= flushBytes) {
         this.flush(now);
         n = 0;
+        bytes = 0;
       }
     }
     this.flush(now);

@@ -282,6 +282,9 @@ export interface LabOptions {
    * namespace, which forwards (see the module comment). Needed for loss of the kernel's segments.
    */
   readonly routed?: boolean;
+  /** TSO/GSO offload on the TUN device (TunOpenOptions.offload), and GRO with it (TunOpenOptions.gro). */
+  readonly offload?: boolean;
+  readonly gro?: boolean;
 }
 
 export interface SsInfo {
@@ -335,6 +338,8 @@ export class TunLab {
         mtu,
         address: [`${LAB_ADDRESSES.kernel4}/24`, `${LAB_ADDRESSES.kernel6}/64`],
         txQueueLength: 10_000,
+        ...(o.offload === true ? { offload: true } : {}),
+        ...(o.gro === true ? { gro: true } : {}),
       });
       const scheduler = new RealtimeScheduler();
       const clock = (): number => scheduler.now();
