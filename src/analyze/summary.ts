@@ -10,6 +10,7 @@
  * time in the writer's mode (held by a property test on random and mutated frames).
  */
 import { decodeLink } from '../capture/linktype.js';
+import type { PacketRef } from '../capture/types.js';
 import { checksumAdd, checksumAddU16, checksumAddU32, checksumFinish, internetChecksum } from '../wire/checksum.js';
 import { EtherType, isVlanTpid } from '../wire/ethernet.js';
 import { formatIpv4Address, IpProtocol } from '../wire/ipv4.js';
@@ -17,6 +18,7 @@ import { formatIpv6Address } from '../wire/ipv6.js';
 import { fromHex, u16, u32 } from '../wire/bytes.js';
 import { TcpOptionKind, tcpOptionToString } from '../wire/tcp.js';
 import { dissect, type Dissection, type FrameInput, type TcpJson, type TcpOptionJson } from './dissect.js';
+import type { SummaryKernel } from './summary-kernel.js';
 import { TextBuffer, utf8 } from './textbuffer.js';
 
 const LETTERS: readonly [number, string][] = [
@@ -123,13 +125,44 @@ export interface TimedFrame extends FrameInput {
  * when that provably gives the same six decimals (see `seconds`), else by toFixed itself.
  */
 export class SummaryWriter {
-  // The reference instant (first frame for 'rel', previous frame for 'delta'): double and parts.
+  // The reference instant (first frame for 'rel', previous frame for 'delta'): double and parts,
+  // and whether the parts are exact (see exactInstant), which the kernel needs.
   private refTs = NaN;
   private refSec = 0;
   private refNsec = 0;
+  private refExact = false;
   private started = false;
 
-  constructor(readonly mode: TimeMode = 'rel') {}
+  /** With a kernel (summary-kernel.ts), appendPacket writes plain TCP segments in WebAssembly. */
+  constructor(
+    readonly mode: TimeMode = 'rel',
+    private readonly kernel?: SummaryKernel,
+  ) {}
+
+  /**
+   * Append the line of a packet from the capture layer's onPacket delivery: by the kernel when it
+   * takes the frame (the same bytes, see summary-kernel.ts), else as append() of its record.
+   */
+  appendPacket(out: TextBuffer, p: PacketRef): void {
+    const k = this.kernel;
+    // The kernel's times: integer seconds in [0, 2^31) and nanoseconds in [0, 1e9) (exactInstant).
+    if (k !== undefined && (p.tsSec | 0) === p.tsSec && p.tsSec >= 0 && (p.tsNsec | 0) === p.tsNsec && p.tsNsec >= 0 && p.tsNsec < 1e9) {
+      if (this.mode === 'abs') {
+        if (k.tryLine(out, p, 0, 0, false)) return;
+      } else if (!this.started) {
+        // The first frame is its own reference in both 'rel' and 'delta'.
+        if (k.tryLine(out, p, p.tsSec, p.tsNsec, true)) {
+          this.setRefParts(p.tsSec, p.tsNsec);
+          this.started = true;
+          return;
+        }
+      } else if (this.refExact && k.tryLine(out, p, this.refSec, this.refNsec, true)) {
+        if (this.mode === 'delta') this.setRefParts(p.tsSec, p.tsNsec);
+        return;
+      }
+    }
+    this.append(out, p.toRecord());
+  }
 
   /** Append the line of `r`. */
   append(out: TextBuffer, r: TimedFrame): void {
@@ -159,6 +192,15 @@ export class SummaryWriter {
     this.refTs = r.timestamp;
     this.refSec = r.tsSec;
     this.refNsec = r.tsNsec;
+    this.refExact = exactInstant(r.timestamp, r.tsSec, r.tsNsec);
+  }
+
+  /** The reference from exact parts (a CaptureRecord's timestamp is tsSec + tsNsec / 1e9). */
+  private setRefParts(sec: number, nsec: number): void {
+    this.refTs = sec + nsec / 1e9;
+    this.refSec = sec;
+    this.refNsec = nsec;
+    this.refExact = true;
   }
 }
 
@@ -392,6 +434,16 @@ function leanOptions(out: TextBuffer, d: Uint8Array, i: number, end: number): bo
   return true;
 }
 
+/** "a:p -> b:q" for IPv4 addresses and the TCP header's first word (source port, destination port). */
+export function v4PairText(src: number, dst: number, ports: number): string {
+  return `${formatIpv4Address(src)}:${ports >>> 16} -> ${formatIpv4Address(dst)}:${ports & 0xffff}`;
+}
+
+/** "[a]:p -> [b]:q" for the IPv6 addresses at d[a, a + 32) (source, destination) and the ports. */
+export function v6PairText(d: Uint8Array, a: number, ports: number): string {
+  return `${endpoint(formatIpv6Address(d.subarray(a, a + 16)), ports >>> 16)} -> ${endpoint(formatIpv6Address(d.subarray(a + 16, a + 32)), ports & 0xffff)}`;
+}
+
 // Address-and-port text, "a:p -> b:q" as bytes, cached per 4-tuple: consecutive frames mostly
 // belong to a few conversations. Direct-mapped tables of fixed size: bounded memory whatever the
 // capture holds.
@@ -404,7 +456,7 @@ function v4Pair(src: number, dst: number, ports: number): Uint8Array {
   const k = h * 3;
   const hit = v4Text[h];
   if (hit !== undefined && v4Keys[k] === src && v4Keys[k + 1] === dst && v4Keys[k + 2] === ports) return hit;
-  const text = utf8(`${formatIpv4Address(src)}:${ports >>> 16} -> ${formatIpv4Address(dst)}:${ports & 0xffff}`);
+  const text = utf8(v4PairText(src, dst, ports));
   v4Keys[k] = src;
   v4Keys[k + 1] = dst;
   v4Keys[k + 2] = ports;
@@ -433,7 +485,7 @@ function v6Pair(d: Uint8Array, a: number, ports: number): Uint8Array {
     }
     if (same) return hit;
   }
-  const text = utf8(`${endpoint(formatIpv6Address(d.subarray(a, a + 16)), ports >>> 16)} -> ${endpoint(formatIpv6Address(d.subarray(a + 16, a + 32)), ports & 0xffff)}`);
+  const text = utf8(v6PairText(d, a, ports));
   for (let i = 0; i < 8; i++) v6Keys[k + i] = u32(d, a + 4 * i);
   v6Keys[k + 8] = ports;
   v6Text[h] = text;

@@ -27,15 +27,19 @@ export class TextBuffer {
   bytes: Uint8Array;
   length = 0;
 
-  constructor(capacity = 1 << 16) {
-    this.bytes = new Uint8Array(Math.max(64, capacity));
+  /**
+   * A buffer of `capacity` bytes to start with, or over the given bytes (e.g. a view of
+   * WebAssembly memory). Either way it grows into a new, larger array when a write needs more.
+   */
+  constructor(capacity: number | Uint8Array = 1 << 16) {
+    this.bytes = typeof capacity === 'number' ? new Uint8Array(Math.max(64, capacity)) : capacity;
   }
 
   /** Make room for `n` more bytes. */
   reserve(n: number): void {
     const need = this.length + n;
     if (need <= this.bytes.length) return;
-    let cap = this.bytes.length * 2;
+    let cap = Math.max(64, this.bytes.length * 2);
     while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.bytes.subarray(0, this.length));

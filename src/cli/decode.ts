@@ -8,11 +8,12 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaptureError } from '../capture/errors.js';
 import { CaptureDecoder } from '../capture/decoder.js';
-import type { CaptureRecord } from '../capture/types.js';
+import type { CaptureRecord, PacketRef } from '../capture/types.js';
 import { dissect, type Dissection } from '../analyze/dissect.js';
 import { fieldTree, treeLines } from '../analyze/fieldtree.js';
 import { hexdumpLines } from '../analyze/hexdump.js';
 import { SummaryWriter, summaryLine, type TimeMode } from '../analyze/summary.js';
+import { SummaryKernel } from '../analyze/summary-kernel.js';
 import { TextBuffer } from '../analyze/textbuffer.js';
 import { EXIT, LineWriter, usageError } from './output.js';
 import { parseFrameRanges, type FrameRanges } from './ranges.js';
@@ -110,21 +111,26 @@ export async function decodeFile(file: string, options: DecodeOptions, out: Line
   // The summary alone (the default) is written as bytes by SummaryWriter: plain TCP segments are
   // formatted straight from the frame, without a dissection object or strings.
   const summaryOnly = !json && !verbose && !hexdump && port === undefined;
-  const summaries = new SummaryWriter(mode);
-  const text = new TextBuffer(1 << 17);
+  // With WebAssembly, the summary kernel writes those lines: the file is read into its memory and
+  // the lines are made there (summary-kernel.ts); frames it does not take go to SummaryWriter.
+  const kernel = summaryOnly ? SummaryKernel.create() : undefined;
+  const summaries = new SummaryWriter(mode, kernel);
+  const text = kernel?.output ?? new TextBuffer(1 << 17);
+
+  // Summaries: packets without record objects (onPacket), lines as bytes.
+  const summarise = (p: PacketRef): void => {
+    if (frames !== undefined && !frames.has(p.frame)) return;
+    summaries.appendPacket(text, p);
+    if (text.length >= FLUSH_BYTES) {
+      // Within a read chunk: written now (files, /dev/null) or queued on the stream, whose
+      // backpressure is awaited after the chunk.
+      void out.write(text.view());
+      text.clear();
+    }
+  };
 
   const show = (r: CaptureRecord): void => {
     if (frames !== undefined && !frames.has(r.frame)) return;
-    if (summaryOnly) {
-      summaries.append(text, r);
-      if (text.length >= FLUSH_BYTES) {
-        // Within a read chunk: written now (files, /dev/null) or queued on the stream, whose
-        // backpressure is awaited after the chunk.
-        void out.write(text.view());
-        text.clear();
-      }
-      return;
-    }
     const d = dissect(r);
     if (port !== undefined && !hasPort(d, port)) return;
     if (json) {
@@ -142,11 +148,11 @@ export async function decodeFile(file: string, options: DecodeOptions, out: Line
 
   // Records are handled as the push decoder meets them (no batch of record objects kept alive),
   // from one read buffer used over and over: nothing keeps a record's bytes after show() returns.
-  const decoder = new CaptureDecoder({ onRecord: show });
+  const decoder = new CaptureDecoder(summaryOnly ? { onPacket: summarise } : { onRecord: show });
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
-    const chunk = new Uint8Array(READ_CHUNK);
+    const chunk = kernel?.input ?? new Uint8Array(READ_CHUNK);
     let stopped = false;
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, null);

@@ -266,8 +266,9 @@ export const i32 = {
 };
 
 export const i64 = {
-  c: (n: number | bigint): Code => [0x42, ...slebBig(BigInt(n))],
+  c: (n: number | bigint): Code => [0x42, ...slebBig(BigInt.asIntN(64, BigInt(n)))],
   load32_u: (addr: Code, offset = 0): Code => [addr, 0x35, ...memarg(0, offset)],
+  store: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x37, ...memarg(0, offset)],
   eqz: un(0x50),
   gt_u: bin(0x56),
   add: bin(0x7c),
@@ -278,6 +279,7 @@ export const i64 = {
 
 export const v128 = {
   load: (addr: Code, offset = 0): Code => [addr, ...simd(0x00), ...memarg(0, offset)],
+  store: (addr: Code, value: Code, offset = 0): Code => [addr, value, ...simd(0x0b), ...memarg(0, offset)],
   /** All lanes zero. */
   zero: (): Code => [...simd(0x0c), ...new Array<number>(16).fill(0)],
 };
