@@ -46,6 +46,15 @@ describe('nc: flags', () => {
       { listen: o.listen, host: o.host, port: o.port, tun: o.tun, addr: o.addr, prefix: o.prefix, family: o.family, mtu: o.mtu, pcap: o.pcap, waitMs: o.waitMs },
       { listen: false, host: '10.77.0.1', port: 80, tun: 'synack0', addr: '10.77.0.2', prefix: 24, family: 4, mtu: undefined, pcap: undefined, waitMs: undefined },
     );
+    assert.equal(o.offload, false);
+    assert.equal(o.gro, false);
+  });
+
+  it('--gro implies --offload', () => {
+    const a = parseNcArgs(['--offload', '10.77.0.1', '80']);
+    const b = parseNcArgs(['--gro', '10.77.0.1', '80']);
+    if (a === 'help' || b === 'help') return assert.fail('help');
+    assert.deepEqual([a.offload, a.gro, b.offload, b.gro], [true, false, true, true]);
   });
 
   it('listen with -6, a device, an MTU, a capture and -w', () => {

@@ -3,7 +3,8 @@
  * own TUN device there, `synack0` with 10.77.0.2 for synack and 10.77.0.1 for the kernel, unless
  * told otherwise), against kernel sockets (the kernel agent) in the same namespace:
  *  - data through nc to a kernel echo server and back: 1 MB on stdin comes back on stdout, SHA-256
- *    equal; EOF on stdin is a FIN, and nc exits 0 once the echo server's FIN arrived too;
+ *    equal; EOF on stdin is a FIN, and nc exits 0 once the echo server's FIN arrived too (also
+ *    with --offload and --gro: TSO/GSO super-packets with the kernel);
  *  - `nc -l`: a kernel client connects; each side's bytes reach the other (also IPv6, -6);
  *  - refused (exit 3, ECONNREFUSED), timed out with -w (exit 5, ETIMEDOUT), reset by the kernel
  *    (exit 4, ECONNRESET), SIGTERM resets the connection (the kernel sees ECONNRESET);
@@ -104,24 +105,28 @@ function oneLine(text: string): string {
 describe('synack nc against the Linux kernel', { skip, concurrency: false, timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'synack-nc-'));
 
-  it('pipes 1 MB through nc to a kernel echo server and back: stdout = stdin, exit 0 after both FINs', async () => {
-    await withLab({ capture: false }, async (lab) => {
-      const k = await lab.agent();
-      k.command({ op: 'listen', id: 'e', host: '0.0.0.0', port: 7100, echo: true });
-      await k.event('listening', 'e');
-      const input = new Uint8Array(randomBytes(1_000_000));
-      const pcap = join(dir, 'echo.pcap');
-      const p = nc(lab.ns, ['--pcap', pcap, '10.77.0.1', '7100'], input);
-      assert.equal(await p.code, NC_EXIT.OK, p.stderr());
-      assert.deepEqual(p.stdout(), { bytes: input.length, sha256: sha(input) }, 'what came back is what went in');
-      const close = await k.event('close', 'e', 10_000);
-      assert.deepEqual(close.received, { bytes: input.length, sha256: sha(input) }, 'the kernel received stdin');
-      assert.equal(close.hadError, false);
-      const cap = await captureProblems(pcap);
-      assert.ok(cap.frames > 1_000_000 / 1448, `${cap.frames} frames recorded`);
-      assert.deepEqual(cap.bad, []);
+  for (const mode of [[], ['--offload'], ['--gro']] as const) {
+    it(`pipes 1 MB through nc${mode.length > 0 ? ` ${mode[0]}` : ''} to a kernel echo server and back: stdout = stdin, exit 0 after both FINs`, async () => {
+      await withLab({ capture: false }, async (lab) => {
+        const k = await lab.agent();
+        k.command({ op: 'listen', id: 'e', host: '0.0.0.0', port: 7100, echo: true });
+        await k.event('listening', 'e');
+        const input = new Uint8Array(randomBytes(1_000_000));
+        const pcap = join(dir, `echo${mode.join('')}.pcap`);
+        const p = nc(lab.ns, [...mode, '-v', '--pcap', pcap, '10.77.0.1', '7100'], input);
+        assert.equal(await p.code, NC_EXIT.OK, p.stderr());
+        assert.deepEqual(p.stdout(), { bytes: input.length, sha256: sha(input) }, 'what came back is what went in');
+        const close = await k.event('close', 'e', 10_000);
+        assert.deepEqual(close.received, { bytes: input.length, sha256: sha(input) }, 'the kernel received stdin');
+        assert.equal(close.hadError, false);
+        const cap = await captureProblems(pcap);
+        // Every segment is recorded; with GRO the kernel's come as a few large ones.
+        assert.ok(cap.frames > (mode[0] === '--gro' ? 1_000_000 / 65536 : 1_000_000 / 1448), `${cap.frames} frames recorded`);
+        assert.deepEqual(cap.bad, []);
+        if (mode.length > 0) assert.match(p.stderr(), /\(MTU 1500, offload/);
+      });
     });
-  });
+  }
 
   for (const family of [4, 6] as const) {
     it(`nc -l${family === 6 ? ' -6' : ''}: a kernel client connects; 100 kB in and 1 MB out arrive, exit 0`, async () => {
