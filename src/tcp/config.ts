@@ -75,6 +75,8 @@ export interface TcpConfig {
   readonly congestionControl: 'reno' | 'cubic' | 'none' | CongestionControlFactory;
   /** Restart from the initial window after an idle period longer than the RTO (RFC 5681 4.1). */
   readonly slowStartAfterIdle: boolean;
+  /** RACK-TLP loss detection (RFC 8985) beside DupThresh, when SACK is in use. */
+  readonly rack: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = {
@@ -109,6 +111,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   illegalOptionAction: 'reset',
   congestionControl: 'reno',
   slowStartAfterIdle: true,
+  rack: true,
 };
 
 /** IP header size without options. */
@@ -221,5 +224,6 @@ function build(overrides: Partial<TcpConfig>): TcpConfig {
     bad('congestionControl', "must be 'reno', 'cubic', 'none' or a factory");
   }
   if (typeof c.slowStartAfterIdle !== 'boolean') bad('slowStartAfterIdle', 'must be a boolean');
+  if (typeof c.rack !== 'boolean') bad('rack', 'must be a boolean');
   return Object.freeze(c);
 }

@@ -52,6 +52,7 @@ import { findMss, findSackBlocks, findTimestamps, findWindowScale, hasSackPermit
 import { RangeSet } from './ranges.js';
 import { resetFor, resetWithSeq } from './reset.js';
 import { ByteRing } from './ring.js';
+import { Rack, type RackVerdict } from './rack.js';
 import { RttEstimator } from './rtt.js';
 import { DUP_THRESH, Scoreboard } from './scoreboard.js';
 import { isSynchronized, TcpState } from './state.js';
@@ -63,6 +64,8 @@ const NEVER = Infinity;
 const EMPTY = new Uint8Array(0);
 const NO_BLOCKS: readonly SackBlock[] = [];
 const NO_OPTIONS: readonly TcpOption[] = [];
+/** RFC 8985 7.2 TLP.max_ack_delay: the peer's worst-case delayed-ACK time, when it is not known. */
+const TLP_MAX_ACK_DELAY = 200;
 /** The out-of-order queue of every connection that has none (never mutated). */
 const NO_RANGES = new RangeSet(0);
 
@@ -235,6 +238,17 @@ export class TcpConnection {
   private cwndLimited!: boolean;
   /** When data was last sent (RFC 5681 4.1 idle detection); undefined before any. */
   private lastDataSentAt!: number | undefined;
+  /** RACK-TLP send times and state (rack.ts), with SACK; created when data is first sent. */
+  private rack!: Rack | undefined;
+  /** The end of an outstanding tail loss probe (RFC 8985 7: TLP.end_seq) and whether it was a retransmission. */
+  private tlpEndSeq!: number | undefined;
+  private tlpIsRetrans!: boolean;
+  private tlpNow!: boolean;
+  /** The ACK being processed carried a D-SACK. */
+  private ackDsack = false;
+  /** A duplicate to report in the next ACK's first SACK block (RFC 2883), and the options carrying it. */
+  private dsackBlock: SackBlock | undefined = undefined;
+  private dsackOptions: readonly TcpOption[] | undefined = undefined;
   /** TSval of the first retransmission of the current loss episode, and SND.MAX when it began. */
   private rxtTsval!: number | undefined;
   private rxtEpisodeEnd!: number;
@@ -263,6 +277,9 @@ export class TcpConnection {
   private tTimeWait!: number;
   private tFinWait2!: number;
   private tSws!: number;
+  /** RACK reordering timer and TLP probe timeout (RFC 8985 6.2, 7.2). */
+  private tRack!: number;
+  private tPto!: number;
 
   // Events.
   private events: TcpEvent[] = [];
@@ -389,6 +406,12 @@ export class TcpConnection {
     this.lastDataSentAt = undefined;
     this.rxtTsval = undefined;
     this.rxtEpisodeEnd = 0;
+    this.rack = undefined;
+    this.dsackBlock = undefined;
+    this.dsackOptions = undefined;
+    this.tlpEndSeq = undefined;
+    this.tlpIsRetrans = false;
+    this.tlpNow = false;
     this.persistInterval = 0;
     this.probesOut = 0;
     this.progressAt = now;
@@ -414,6 +437,8 @@ export class TcpConnection {
     this.tTimeWait = NEVER;
     this.tFinWait2 = NEVER;
     this.tSws = NEVER;
+    this.tRack = NEVER;
+    this.tPto = NEVER;
   }
 
   private setIss(iss: number): void {
@@ -1043,6 +1068,8 @@ export class TcpConnection {
         this.drop('out-of-window');
         this.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
         this.lastRecvAt = now;
+        // RFC 2883: report data received twice (below RCV.NXT) in a D-SACK block.
+        if (payloadLen > 0 && seqLe(seqAdd(seq, payloadLen), this.rcvNxt)) this.noteDuplicate(seq, seqAdd(seq, payloadLen));
         return;
       }
     } else {
@@ -1055,6 +1082,7 @@ export class TcpConnection {
           seq = seqAdd(seq, 1);
         }
         const cut = Math.min(excess, dataEnd - dataStart);
+        if (cut > 0) this.noteDuplicate(seq, seqAdd(seq, cut)); // RFC 2883: the part received twice
         dataStart += cut;
         seq = seqAdd(seq, cut);
         excess -= cut;
@@ -1192,6 +1220,7 @@ export class TcpConnection {
       // Out of order: hold it (SHLD-31) in the ring, in place; acknowledge at once (RFC 5681 4.2).
       const s = this.rcvOff + off;
       if (this.ooo === NO_RANGES) this.ooo = new RangeSet(this.config.maxOutOfOrderRanges);
+      if (this.ooo.covers(s, s + n)) this.noteDuplicate(seq, seqAdd(seq, n)); // RFC 2883 4.1.2
       if (!this.ooo.add(s, s + n)) {
         this.drop('ooo-full');
       } else {
@@ -1299,6 +1328,8 @@ export class TcpConnection {
     this.tDelayedAck = NEVER;
     this.tFinWait2 = NEVER;
     this.tSws = NEVER;
+    this.tRack = NEVER;
+    this.tPto = NEVER;
     this.tTimeWait = now + 2 * this.config.msl;
   }
 
@@ -1362,6 +1393,7 @@ export class TcpConnection {
       board.advance(ack);
       if (board.clean) this.sb = undefined; // nothing SACKed, lost or retransmitted is left
     }
+    this.rack?.advance(ack);
     // RTT (RFC 6298 with Karn's rule; RFC 7323 4 with timestamps).
     let sampled = false;
     if (this.tsEnabled) {
@@ -1426,10 +1458,14 @@ export class TcpConnection {
   }
 
   /** RFC 6675 Update(): record an ACK's SACK blocks; returns the octets newly SACKed. */
-  private sackUpdate(blocks: readonly SackBlock[]): number {
+  private sackUpdate(now: number, blocks: readonly SackBlock[]): number {
     const b = this.board();
     const fresh = b.update(blocks, this.sndMax);
-    if (b.dsack) this.counters.dsacksIn++;
+    if (b.dsack) {
+      this.counters.dsacksIn++;
+      this.ackDsack = true;
+    }
+    if (fresh > 0) this.rack?.delivered(now, seqAdd(b.freshEnd, -1)); // RFC 8985 6.2: newest SACKed
     if (b.clean) this.sb = undefined;
     return fresh;
   }
@@ -1437,6 +1473,102 @@ export class TcpConnection {
   /** Bytes in flight: RFC 6675 pipe (equal to FlightSize when nothing is SACKed or lost). */
   private pipe(): number {
     return this.sb === undefined ? seqDiff(this.sndMax, this.sndUna) : this.sb.pipe(this.sndMax);
+  }
+
+  private newRack(): Rack {
+    const r = new Rack();
+    r.reset(this.sndUna);
+    return r;
+  }
+
+  /**
+   * RACK loss detection (RFC 8985 6.2 steps 4-5) and its consequences: lost originals are marked
+   * lost in the scoreboard, lost retransmissions are sent again, fast recovery starts (RFC 8985
+   * 9.3: RACK replaces DupThresh as the trigger) and the reordering timer is armed.
+   */
+  private rackDetect(now: number): void {
+    const rack = this.rack;
+    if (rack === undefined || this.sndMax === this.sndUna) {
+      this.tRack = NEVER;
+      return;
+    }
+    const sacked = this.sb === undefined ? 0 : this.sb.sackedBytes / this.effMssBase;
+    const v: RackVerdict = rack.detectLoss(now, rack.reoWnd(this.rtt.srtt, this.minRtt, this.recovery !== Recovery.None, sacked));
+    this.tRack = v.timerAt ?? NEVER;
+    let lost = false;
+    if (v.origLostEnd !== undefined && seqGt(v.origLostEnd, this.sndUna)) {
+      const b = this.board();
+      b.markLost(v.origLostEnd);
+      lost = b.isLost(this.sndUna);
+    }
+    if (v.rxtLostEnd !== undefined && seqGt(v.rxtLostEnd, this.sndUna) && this.sb !== undefined) {
+      // Retransmissions sent before the newest delivered segment, and long enough ago, were lost.
+      this.sb.retransmitAgain(v.rxtLostEnd);
+      rack.startPass();
+      this.counters.lostRetransmissions++;
+      lost = true;
+    }
+    if (lost && this.recovery === Recovery.None && seqGe(this.sndUna, this.recover)) {
+      this.enterRecovery(now, seqDiff(this.sndMax, this.sndUna));
+      this.tlpEndSeq = undefined; // RFC 8985 7: recovery ends the TLP episode
+    }
+  }
+
+  /** RFC 8985 7.2: may a probe timeout be scheduled now? */
+  private tlpAllowed(): boolean {
+    const st = this._state;
+    return (
+      this.rack !== undefined &&
+      this.recovery === Recovery.None &&
+      this.sndMax !== this.sndUna &&
+      this.tlpEndSeq === undefined &&
+      this.sndWnd > 0 &&
+      (this.sb === undefined || this.sb.sackedBytes === 0) &&
+      (st === TcpState.Established || st === TcpState.CloseWait || st === TcpState.FinWait1 || st === TcpState.Closing || st === TcpState.LastAck)
+    );
+  }
+
+  /**
+   * RFC 8985 7.2 TLP_calc_PTO: 2 SRTT, plus the peer's worst-case delayed ACK when only one segment
+   * is in flight (its ACK may be delayed), 1 s without an RTT sample; never later than the RTO.
+   */
+  private armPto(now: number): void {
+    if (!this.tlpAllowed()) {
+      this.tPto = NEVER;
+      return;
+    }
+    const srtt = this.rtt.srtt;
+    let pto = srtt === undefined ? 1000 : 2 * srtt;
+    if (srtt !== undefined && seqDiff(this.sndMax, this.sndUna) <= this.effMssBase) pto += TLP_MAX_ACK_DELAY;
+    this.tPto = Math.min(now + pto, this.tRetransmit);
+  }
+
+  /**
+   * RFC 8985 7.3: the tail loss probe - one new segment if the peer's window allows (whatever
+   * cwnd says), else the last segment sent again. The RTO is armed afresh behind it.
+   */
+  private tlpProbe(now: number, opts: readonly TcpOption[], mss: number): TcpRepr | undefined {
+    const off = seqDiff(this.sndNxt, this.sndBufSeq);
+    const queued = off >= 0 ? this.sndBuf.length - off : 0;
+    const usable = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
+    let seg: TcpRepr | undefined;
+    let retrans = false;
+    if (queued > 0 && usable > 0) {
+      const len = Math.min(queued, mss, usable);
+      const fin = this.finQueued && seqLe(this.sndNxt, this.finSeq) && len === queued && usable > len;
+      seg = this.dataSegment(now, this.sndNxt, len, fin, opts, false);
+    } else {
+      const start = seqDiff(this.sndMax, this.sndUna) > mss ? seqAdd(this.sndMax, -mss) : this.sndUna;
+      seg = this.holeSegment(now, opts, start, this.sndMax, mss);
+      retrans = true;
+    }
+    if (seg === undefined) return undefined;
+    this.counters.tailLossProbes++;
+    this.tlpEndSeq = this.sndMax;
+    this.tlpIsRetrans = retrans;
+    this.tRetransmit = now + this.rtt.rto;
+    this.tPto = NEVER;
+    return seg;
   }
 
   /** Fast retransmit and fast recovery (RFC 5681 3.2 steps 2-3, RFC 6582 3.2 step 2, RFC 6675 5 step 4). */
@@ -1457,6 +1589,7 @@ export class TcpConnection {
     const b = this.board();
     b.markLost(seqAdd(this.sndUna, Math.min(this.effMssBase, seqDiff(this.sndMax, this.sndUna))));
     b.restartRetransmission();
+    this.rack?.startPass();
     this.fastRetransmitNow = true;
   }
 
@@ -1465,6 +1598,7 @@ export class TcpConnection {
     const b = this.board();
     b.markLost(this.sndMax);
     b.restartRetransmission();
+    this.rack?.startPass();
   }
 
   /** Fifth step, the per-state ACK processing of the synchronized states. */
@@ -1473,10 +1607,17 @@ export class TcpConnection {
     const outstanding = seqDiff(this.sndMax, this.sndUna);
     const segWnd = seg.window << this.sndWndShift;
     this.probesOut = 0; // the peer answers: zero-window probing may go on (MUST-37)
+    this.ackDsack = false;
     let dup = false;
+    let recoveryEnded = false;
     if (outstanding === 0) {
       // Nothing in flight (the receiving end of a bulk transfer): no new ACK, no duplicate.
     } else if (seqGt(ack, this.sndUna)) {
+      // RACK (RFC 8985 6.2): the newest octet this ACK delivers cumulatively, before SND.UNA moves.
+      if (this.rack !== undefined) {
+        const rep = this.sb === undefined ? seqAdd(ack, -1) : this.sb.highestUnsackedBelow(ack);
+        if (rep !== undefined) this.rack.delivered(now, rep);
+      }
       const pipeBefore = this.sackEnabled ? this.pipe() : outstanding;
       // RFC 7661 2: was the sender using its window? (In slow start, half of it will do.)
       const cwnd = this.cc.cwnd;
@@ -1484,7 +1625,7 @@ export class TcpConnection {
       this.cwndLimited = false;
       const blocks = this.sackEnabled ? findSackBlocks(seg.options) : NO_BLOCKS;
       const acked = this.ackAdvance(now, seg, ack, ts);
-      const newlySacked = blocks.length > 0 ? this.sackUpdate(blocks) : 0;
+      const newlySacked = blocks.length > 0 ? this.sackUpdate(now, blocks) : 0;
       this.dupAcks = 0;
       // RFC 6675 5: a cumulative ACK that SACKs new data is also a duplicate ACK.
       dup = newlySacked > 0;
@@ -1492,6 +1633,7 @@ export class TcpConnection {
         if (seqGe(ack, this.recover)) {
           // Full ACK: recovery ends (RFC 6582 3.2 step 3, RFC 6675 5 (A)).
           this.recovery = Recovery.None;
+          recoveryEnded = true;
           this.rescueRxt = undefined;
           this.cc.onExitRecovery(this.ccContext(now, seqDiff(this.sndMax, this.sndUna)));
         } else if (this.recovery === Recovery.NewReno) {
@@ -1510,7 +1652,7 @@ export class TcpConnection {
       this.tRetransmit = this.sndUna === this.sndMax ? NEVER : now + this.rtt.rto;
     } else if (ack === this.sndUna) {
       const blocks = this.sackEnabled ? findSackBlocks(seg.options) : NO_BLOCKS;
-      const newlySacked = blocks.length > 0 ? this.sackUpdate(blocks) : 0;
+      const newlySacked = blocks.length > 0 ? this.sackUpdate(now, blocks) : 0;
       // RFC 5681 2: a duplicate ACK carries no data, no SYN or FIN, the same window (not a zero
       // window: answers to zero-window probes are not duplicate ACKs).
       const classic = seg.payload.length === 0 && !(seg.flags & (SYN | FIN)) && segWnd === this.sndWnd && segWnd !== 0;
@@ -1534,6 +1676,20 @@ export class TcpConnection {
         this.cc.onDupAckInRecovery(this.ccContext(now, outstanding)); // RFC 5681 3.2 step 4
       }
     }
+    if (this.tlpEndSeq !== undefined && seqGe(this.sndUna, this.tlpEndSeq)) {
+      // RFC 8985 7.4: the TLP episode ends. A retransmitted probe acknowledged without a D-SACK
+      // repaired a real loss: that loss gets its congestion response (once; not in recovery).
+      if (this.tlpIsRetrans && !this.ackDsack && this.recovery === Recovery.None) {
+        const c = this.ccContext(now, outstanding);
+        this.cc.onEnterRecovery(c);
+        this.cc.onExitRecovery(this.ccContext(now, seqDiff(this.sndMax, this.sndUna)));
+      }
+      this.tlpEndSeq = undefined;
+    }
+    if (this.rack !== undefined && outstanding > 0) {
+      this.rack.updateReoWnd(this.sndUna, this.sndMax, this.ackDsack, recoveryEnded);
+      this.rackDetect(now);
+    }
     // Window update (SND.UNA =< SEG.ACK =< SND.NXT, and not older than the last update).
     if (seqLe(this.sndUna, ack) && (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack)))) {
       // The window reopens after probing: the probe octets were beyond the old window and are
@@ -1548,6 +1704,7 @@ export class TcpConnection {
     // answer (MUST-37; as Linux does for TCP_USER_TIMEOUT since 5.1).
     if (this.sndWnd === 0) this.progressAt = now;
     this.updateSendTimers(now);
+    this.armPto(now);
 
     const finNowAcked = !wasFinAcked && this.finAcked();
     if (finNowAcked) this.emit({ type: 'fin-acked' });
@@ -1630,6 +1787,8 @@ export class TcpConnection {
       this.tTimeWait,
       this.tFinWait2,
       this.tSws,
+      this.tRack,
+      this.tPto,
       this.userDeadline(),
     );
     return t === NEVER ? undefined : t;
@@ -1681,6 +1840,16 @@ export class TcpConnection {
       this.tSws = NEVER;
       this.swsOverrideNow = true;
     }
+    if (this.tRack <= now) {
+      // RACK reordering timer (RFC 8985 6.2 step 5): look again now that more time has passed.
+      this.tRack = NEVER;
+      this.rackDetect(now);
+    }
+    if (this.tPto <= now) {
+      this.tPto = NEVER;
+      // RFC 8985 7.3: the probe timeout fired with no ACK since: send a tail loss probe.
+      if (this.tlpAllowed()) this.tlpNow = true;
+    }
   }
 
   /** RETRANSMISSION TIMEOUT: resend from SND.UNA, back off (RFC 6298 5.4-5.6), give up at R2. */
@@ -1716,6 +1885,10 @@ export class TcpConnection {
     this.recover = this.sndMax;
     this.dupAcks = 0;
     this.rttSeq = undefined; // Karn: never time a retransmitted segment
+    this.tlpEndSeq = undefined; // RFC 8985 7.1: a timeout ends any TLP episode
+    this.tlpNow = false;
+    this.tPto = NEVER;
+    this.tRack = NEVER;
     if (handshake) {
       this.sndNxt = this.sndUna;
     } else {
@@ -1916,6 +2089,11 @@ export class TcpConnection {
       const s = this.retransmitFront(now, 1, opts);
       if (s) return s;
     }
+    if (this.tlpNow) {
+      this.tlpNow = false;
+      const s = this.tlpProbe(now, opts, mss);
+      if (s) return s;
+    }
     const pipe = this.pipe();
     const room = this.cc.cwnd - pipe;
     // Rule 1: lost octets, when cwnd - pipe >= 1 SMSS (RFC 6675 (C)) or nothing is in flight.
@@ -1993,7 +2171,11 @@ export class TcpConnection {
     const start = b.nextHole(lostOnly, seqAdd(this.sndUna, this.sndWnd));
     if (start === undefined) return undefined;
     const seg = this.holeSegment(now, opts, start, b.holeEnd, mss);
-    if (seg) b.retransmitted(seqAdd(start, seg.payload.length + (seg.flags & FIN ? 1 : 0)));
+    if (seg) {
+      const end = seqAdd(start, seg.payload.length + (seg.flags & FIN ? 1 : 0));
+      b.retransmitted(end);
+      this.rack?.sentRetransmission(now, end);
+    }
     return seg;
   }
 
@@ -2035,6 +2217,7 @@ export class TcpConnection {
         this.rttStart = now;
       }
       this.sndMax = end;
+      if (this.sackEnabled && this.config.rack) (this.rack ??= this.newRack()).sentNew(now, end);
     }
     this.lastDataSentAt = now;
     if (retransmission) {
@@ -2047,15 +2230,23 @@ export class TcpConnection {
       }
     }
     if (this.sndWnd > 0 && this.tRetransmit === NEVER) this.tRetransmit = now + this.rtt.rto; // RFC 6298 5.1
+    if (!retransmission && this.rack !== undefined) this.armPto(now); // RFC 8985 7.2: after new data
     return seg;
   }
 
+  /** Data arrived twice: report [left, right) once in a D-SACK block (RFC 2883 4), if SACK is in use. */
+  private noteDuplicate(left: number, right: number): void {
+    if (!this.sackEnabled) return;
+    this.dsackBlock = { left: left >>> 0, right: right >>> 0 };
+  }
+
   /**
-   * The options of a non-SYN segment: timestamps (RFC 7323) and SACK blocks (RFC 2018). Option
-   * lists are immutable values, so segments sent in the same millisecond share one list.
+   * The options of a non-SYN segment: timestamps (RFC 7323) and SACK blocks (RFC 2018), a pending
+   * D-SACK block first (RFC 2883 4). Option lists are immutable values, so segments sent in the
+   * same millisecond share one list.
    */
   private dataOptions(now: number): readonly TcpOption[] {
-    const sack = this.sackEnabled && this.ooo.count > 0;
+    const sack = this.sackEnabled && (this.ooo.count > 0 || this.dsackBlock !== undefined);
     if (!this.tsEnabled && !sack) return NO_OPTIONS;
     const tsval = this.tsNow(now);
     if (!sack && tsval === this.optsTsval && this.tsRecent === this.optsTsecr) return this.optsCache;
@@ -2067,12 +2258,16 @@ export class TcpConnection {
       this.optsTsecr = this.tsRecent;
       return out;
     }
-    const ranges = this.ooo.sackRanges(this.tsEnabled ? 3 : 4);
+    const max = this.tsEnabled ? 3 : 4;
+    const d = this.dsackBlock;
+    const ranges = this.ooo.count > 0 ? this.ooo.sackRanges(d === undefined ? max : max - 1) : [];
     const blocks: SackBlock[] = ranges.map(([s, e]) => ({
       left: seqAdd(this.rcvNxt, s - this.rcvOff),
       right: seqAdd(this.rcvNxt, e - this.rcvOff),
     }));
+    if (d !== undefined) blocks.unshift(d);
     out.push(NOP, NOP, { kind: 5, name: 'sack', blocks });
+    if (d !== undefined) this.dsackOptions = out;
     return out;
   }
 
@@ -2096,6 +2291,11 @@ export class TcpConnection {
     if (flags & ACK) {
       ack = this.rcvNxt;
       window = this.selectWindow();
+      if (options === this.dsackOptions) {
+        // The D-SACK block went out: it is reported once (RFC 2883 4).
+        this.dsackBlock = undefined;
+        this.dsackOptions = undefined;
+      }
       this.lastAckSent = this.rcvNxt;
       this.ackNow = false;
       this.tDelayedAck = NEVER;

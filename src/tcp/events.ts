@@ -121,6 +121,10 @@ export interface TcpCounters {
   dupAcksIn: number;
   /** ACKs carrying a D-SACK block (RFC 2883): duplicates the peer reported. */
   dsacksIn: number;
+  /** Tail loss probes sent (RFC 8985 7). */
+  tailLossProbes: number;
+  /** Retransmissions RACK found lost and sent again (RFC 8985 6). */
+  lostRetransmissions: number;
   drops: Record<DropReason, number>;
 }
 
@@ -164,6 +168,8 @@ export function newCounters(): TcpCounters {
     challengeAcksSuppressed: 0,
     dupAcksIn: 0,
     dsacksIn: 0,
+    tailLossProbes: 0,
+    lostRetransmissions: 0,
     drops,
   };
 }

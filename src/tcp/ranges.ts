@@ -17,6 +17,8 @@ export class IntervalSet {
   protected ends: number[] = [];
   protected head = 0;
   protected total = 0;
+  /** One past the highest offset the last `insert` newly covered (meaningful when it returned > 0). */
+  freshEnd = 0;
 
   /** Number of ranges held. */
   get count(): number {
@@ -91,6 +93,7 @@ export class IntervalSet {
       s.push(start);
       e.push(end);
       this.total += end - start;
+      this.freshEnd = end;
       return end - start;
     }
     // Fast path: extends the highest range upward.
@@ -99,6 +102,7 @@ export class IntervalSet {
       if (end <= old) return 0;
       e[n - 1] = end;
       this.total += end - old;
+      this.freshEnd = end;
       return end - old;
     }
     const i = this.head + this.indexEndingAtOrAfter(start); // first range that may touch [start, end)
@@ -109,12 +113,25 @@ export class IntervalSet {
       s.splice(i, 0, start);
       e.splice(i, 0, end);
       this.total += end - start;
+      this.freshEnd = end;
       return end - start;
     }
     let held = 0;
     for (let k = i; k < j; k++) {
       const overlap = Math.min(e[k]!, end) - Math.max(s[k]!, start);
       if (overlap > 0) held += overlap;
+    }
+    // The highest newly covered offset: above the last overlapping range, or in the gap below it.
+    if (end > e[j - 1]!) this.freshEnd = end;
+    else {
+      for (let k = j - 1; k >= i; k--) {
+        const gapEnd = Math.min(s[k]!, end);
+        const gapStart = k > i ? Math.max(e[k - 1]!, start) : start;
+        if (gapEnd > gapStart) {
+          this.freshEnd = gapEnd;
+          break;
+        }
+      }
     }
     const ns = Math.min(start, s[i]!);
     const ne = Math.max(end, e[j - 1]!);

@@ -55,6 +55,11 @@ export class Scoreboard {
   private mss = 1;
   /** The last `update` saw a D-SACK block (RFC 2883): one below SND.UNA or inside another block. */
   dsack = false;
+  /** One past the highest octet the last `update` newly SACKed (when it returned > 0). */
+  freshEnd = 0;
+  /** A pass re-sending lost retransmissions stops at resumeFrom and goes on at resumeTo (absolute). */
+  private resumeFrom = 0;
+  private resumeTo = 0;
 
   /** Start over at SND.UNA = una with nothing SACKed, lost or retransmitted. */
   reset(una: number): void {
@@ -155,6 +160,7 @@ export class Scoreboard {
     this.dsack = false;
     const maxAbs = this.abs(sndMax);
     let fresh = 0;
+    let top = -1;
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k]!;
       const l = this.abs(b.left);
@@ -174,8 +180,10 @@ export class Scoreboard {
       }
       if (r > p) added += Math.max(0, this.sacked.insert(Math.max(l, p), r, MAX_BLOCKS));
       if (added === 0 && k === 0) this.dsack = true; // RFC 2883 4.1.2: a first block already covered
+      if (added > 0 && this.sacked.freshEnd > top) top = this.sacked.freshEnd;
       fresh += added;
     }
+    if (top >= 0) this.freshEnd = this.seq(top);
     if (fresh > 0) this.boundaryAbs = NaN;
     return fresh;
   }
@@ -196,6 +204,22 @@ export class Scoreboard {
   restartRetransmission(): void {
     this.rxtAbs = this.unaAbs;
     this.belowRxt = 0;
+    this.resumeFrom = this.resumeTo = 0;
+  }
+
+  /**
+   * The retransmissions below `end` were lost too (RACK, RFC 8985): resend those holes, then go on
+   * where retransmission had got to. Until the pass reaches `end`, pipe does not count the holes
+   * between `end` and the old HighRxt (their retransmissions are in flight): it errs low there, by
+   * at most what was retransmitted after the lost ones.
+   */
+  retransmitAgain(end: number): void {
+    const a = Math.min(this.abs(end), this.rxtAbs);
+    if (a <= this.unaAbs) return;
+    const resume = this.rxtAbs;
+    this.restartRetransmission();
+    this.resumeFrom = a;
+    this.resumeTo = resume;
   }
 
   /** Octets up to `end` were (re)transmitted from the holes: HighRxt moves up to `end`. */
@@ -204,6 +228,16 @@ export class Scoreboard {
     if (a <= this.rxtAbs) return;
     this.belowRxt += this.sacked.bytesIn(this.rxtAbs, a);
     this.rxtAbs = a;
+    if (a >= this.resumeTo) this.resumeFrom = this.resumeTo = 0;
+  }
+
+  /** The highest un-SACKed octet below `seq` (at or above SND.UNA), or undefined. */
+  highestUnsackedBelow(seq: number): number | undefined {
+    let a = this.abs(seq) - 1;
+    const set = this.sacked;
+    const i = set.indexEndingAtOrAfter(a + 1);
+    if (i < set.count && set.startAt(i) <= a) a = set.startAt(i) - 1;
+    return a >= this.unaAbs ? this.seq(a) : undefined;
   }
 
   /**
@@ -215,6 +249,7 @@ export class Scoreboard {
   nextHole(lostOnly: boolean, limit: number): number | undefined {
     if (this.sacked.count === 0 && this.markedAbs <= Math.max(this.rxtAbs, this.unaAbs)) return undefined;
     let x = Math.max(this.rxtAbs, this.unaAbs);
+    if (this.resumeTo > 0 && x >= this.resumeFrom && x < this.resumeTo) x = this.resumeTo;
     const set = this.sacked;
     let i = set.indexEndingAtOrAfter(x + 1);
     if (i < set.count && set.startAt(i) <= x) {
@@ -225,6 +260,7 @@ export class Scoreboard {
     const lim = this.abs(limit);
     if (x >= bound || x >= lim) return undefined;
     this.holeEndAbs = Math.min(lim, i < set.count ? set.startAt(i) : Infinity);
+    if (this.resumeTo > 0 && x < this.resumeFrom) this.holeEndAbs = Math.min(this.holeEndAbs, this.resumeFrom);
     return this.seq(x);
   }
 

@@ -35,9 +35,10 @@ function renoFrom(segments: number): (mss: number) => Reno {
   };
 }
 
+/** A connection with DupThresh-based recovery only (RACK-TLP off unless `config` turns it on). */
 function connection(o: { sack: boolean; cwnd?: number; config?: Partial<TcpConfig> }): TcpConnection {
   return established({
-    config: { nagle: false, sack: o.sack, ...(o.cwnd === undefined ? {} : { congestionControl: renoFrom(o.cwnd) }), ...o.config },
+    config: { nagle: false, sack: o.sack, rack: false, ...(o.cwnd === undefined ? {} : { congestionControl: renoFrom(o.cwnd) }), ...o.config },
     ...(o.sack ? { peerOptions: [SACK_PERMITTED] } : {}),
   });
 }
@@ -92,7 +93,7 @@ describe('fast retransmit and limited transmit (RFC 5681 3.2, RFC 3042)', () => 
   });
 
   test('with CUBIC the window is reduced to beta = 0.7 of the flight (RFC 9438 4.6)', () => {
-    const c = established({ config: { nagle: false, sack: true, congestionControl: (mss) => Object.assign(new Cubic(mss), { cwnd: 10 * mss }) }, peerOptions: [SACK_PERMITTED] });
+    const c = established({ config: { nagle: false, sack: true, rack: false, congestionControl: (mss) => Object.assign(new Cubic(mss), { cwnd: 10 * mss }) }, peerOptions: [SACK_PERMITTED] });
     sendSegments(c, 10, 10);
     ackWith(c, s(0), [[1, 2]]);
     ackWith(c, s(0), [[1, 3]]);
