@@ -209,9 +209,8 @@ export class Scoreboard {
 
   /**
    * The retransmissions below `end` were lost too (RACK, RFC 8985): resend those holes, then go on
-   * where retransmission had got to. Until the pass reaches `end`, pipe does not count the holes
-   * between `end` and the old HighRxt (their retransmissions are in flight): it errs low there, by
-   * at most what was retransmitted after the lost ones.
+   * where retransmission had got to; pipe keeps counting the retransmissions still in flight above
+   * `end`.
    */
   retransmitAgain(end: number): void {
     const a = Math.min(this.abs(end), this.rxtAbs);
@@ -302,7 +301,12 @@ export class Scoreboard {
     const outstanding = seqDiff(sndMax, this.unaSeq);
     if (outstanding <= 0) return 0;
     if (this.clean) return outstanding;
-    const rxt = this.rxtAbs - this.unaAbs - this.belowRxt;
+    let rxt = this.rxtAbs - this.unaAbs - this.belowRxt;
+    if (this.resumeTo > 0) {
+      // Holes between the lost retransmissions and the old HighRxt: their retransmissions are in flight.
+      const from = Math.max(this.resumeFrom, this.rxtAbs, this.unaAbs);
+      if (this.resumeTo > from) rxt += this.resumeTo - from - this.sacked.bytesIn(from, this.resumeTo);
+    }
     return Math.max(0, outstanding - this.sacked.bytes - this.lostUnsacked() + rxt);
   }
 

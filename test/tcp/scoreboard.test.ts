@@ -105,6 +105,7 @@ describe('Scoreboard (RFC 6675 4)', () => {
             case 'sack': {
               const blocks = o.blocks.map(([l, n]) => ({ left: seq(m.una + l), right: seq(m.una + l + n) }));
               let fresh = 0;
+              let top = -1;
               for (const [l, n] of o.blocks) {
                 const left = m.una + l;
                 const right = left + n;
@@ -113,10 +114,12 @@ describe('Scoreboard (RFC 6675 4)', () => {
                   if (!m.sacked.has(x)) {
                     m.sacked.add(x);
                     fresh++;
+                    top = Math.max(top, x);
                   }
                 }
               }
               assert.equal(sb.update(blocks, seq(m.max)), fresh, 'newly SACKed octets');
+              if (fresh > 0) assert.equal(sb.freshEnd, seq(top + 1), 'one past the highest newly SACKed octet');
               break;
             }
             case 'mark': {
@@ -148,6 +151,9 @@ describe('Scoreboard (RFC 6675 4)', () => {
           const e3 = m.nextHole(false);
           assert.equal(h3, e3 === undefined ? undefined : seq(e3), 'rule 3 hole');
           for (let x = m.una; x < m.max; x++) assert.equal(sb.isLost(seq(x)), m.isLost(x), `IsLost(${x})`);
+          let below = m.max - 1;
+          while (below >= m.una && m.sacked.has(below)) below--;
+          assert.equal(sb.highestUnsackedBelow(seq(m.max)), below >= m.una ? seq(below) : undefined, 'highest un-SACKed octet');
         }
       }),
       { numRuns: 400, seed: 6675 },
@@ -173,6 +179,31 @@ describe('Scoreboard (RFC 6675 4)', () => {
     assert.ok(sb.dsack);
     assert.equal(sb.update([{ left: 900, right: 1100 }], 1000), 0);
     assert.equal(sb.sackedBytes, 100);
+  });
+
+  test('lost retransmissions are sent again, then retransmission resumes where it had got to (RACK)', () => {
+    const sb = new Scoreboard();
+    sb.reset(0);
+    sb.setMss(10);
+    // Holes at [0,10), [20,30), [40,50); everything else up to 100 SACKed; all three retransmitted.
+    sb.update([{ left: 10, right: 20 }, { left: 30, right: 40 }, { left: 50, right: 100 }], 100);
+    const holes: number[] = [];
+    for (let h = sb.nextHole(true, 100); h !== undefined; h = sb.nextHole(true, 100)) {
+      holes.push(h);
+      sb.retransmitted(sb.holeEnd);
+    }
+    assert.deepEqual(holes, [0, 20, 40]);
+    assert.equal(sb.pipe(100), 30, 'three retransmissions in flight');
+    // The first two retransmissions were lost (RACK): holes 0 and 20 go again, then on from 50.
+    sb.retransmitAgain(30);
+    assert.equal(sb.pipe(100), 10, 'only the retransmission of hole 40 is in flight');
+    assert.equal(sb.nextHole(true, 100), 0);
+    sb.retransmitted(sb.holeEnd);
+    assert.equal(sb.nextHole(true, 100), 20);
+    assert.equal(sb.holeEnd, 30);
+    sb.retransmitted(30);
+    assert.equal(sb.nextHole(true, 100), undefined, 'hole 40 is still in flight: not sent again');
+    assert.equal(sb.pipe(100), 30);
   });
 
   test('a peer SACKing scattered single octets gets at most MAX_BLOCKS blocks recorded', () => {
