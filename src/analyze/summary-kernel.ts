@@ -59,41 +59,8 @@ const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;
 const TPIDS = [0x8100, 0x88a8, 0x9100]; // isVlanTpid in wire/ethernet.ts
 
-function decFunc(): Func {
-  // dec(o, v): v as unsigned decimal at o; returns the end.
-  const f = new Func('dec', ['i32', 'i32'], ['i32']);
-  const o = f.param(0);
-  const v = f.param(1);
-  const e = f.local('i32');
-  const q = f.local('i32');
-  const t = f.local('i32');
-  let len: Code = i32.c(1);
-  for (const x of [10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]) len = i32.add(len, i32.ge_u(v.get, i32.c(x)));
-  const done = new Label('done');
-  const again = new Label('again');
-  f.body = [
-    e.set(i32.add(o.get, len)),
-    q.set(e.get),
-    block(done, loop(again, [
-      br_if(done, i32.lt_u(v.get, i32.c(100))),
-      t.set(i32.div_u(v.get, i32.c(100))),
-      q.set(i32.sub(q.get, i32.c(2))),
-      i32.store16(q.get, i32.load16_u(i32.add(i32.shl(i32.sub(v.get, i32.mul(t.get, i32.c(100))), i32.c(1)), i32.c(DIGITS)))),
-      v.set(t.get),
-      br(again),
-    ])),
-    if_(
-      i32.ge_u(v.get, i32.c(10)),
-      i32.store16(i32.sub(q.get, i32.c(2)), i32.load16_u(i32.add(i32.shl(v.get, i32.c(1)), i32.c(DIGITS)))),
-      i32.store8(i32.sub(q.get, i32.c(1)), i32.add(v.get, i32.c(48))),
-    ),
-    ret(e.get),
-  ];
-  return f;
-}
-
 /** line(p, n, out, frame, sec, nsec, refSec, refNsec, hasRef) -> end of line | 0 | -(slot + 1). */
-function lineFunc(sum: Func, dec: Func): Func {
+function lineFunc(sum: Func): Func {
   const f = new Func('line', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], ['i32']);
   const [p, n, out, frame, sec, nsec, refSec, refNsec, hasRef] = f.params as [Local, Local, Local, Local, Local, Local, Local, Local, Local];
   const o = f.local('i32');
@@ -107,7 +74,8 @@ function lineFunc(sum: Func, dec: Func): Func {
   const t = f.local('i32');
   const captured = f.local('i32');
   const tcpLen = f.local('i32');
-  const pseudo = f.local('i32');
+  const pseudo = f.local('i64');
+  const w = f.local('i64');
   const kind = f.local('i32');
   const thl = f.local('i32');
   const flags = f.local('i32');
@@ -127,6 +95,10 @@ function lineFunc(sum: Func, dec: Func): Func {
   const cs = f.local('i32');
   const cn = f.local('i32');
   const ck = f.local('i32');
+  const dv = f.local('i32');
+  const de = f.local('i32');
+  const dq = f.local('i32');
+  const dt = f.local('i32');
 
   const c32 = i32.c;
   const fail: Code = ret(c32(0));
@@ -148,7 +120,28 @@ function lineFunc(sum: Func, dec: Func): Func {
     code.push(advance(c32(s.length)));
     return code;
   };
-  const num = (v: Code): Code => o.set(call(dec, o.get, v));
+  /** v as unsigned decimal, two digits a step from the end (inline: calls are not inlined by V8). */
+  const num = (v: Code): Code => {
+    const done = new Label('digits');
+    const again = new Label('pairs');
+    let len: Code = c32(1);
+    for (const limit of [10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]) len = i32.add(len, i32.ge_u(dv.get, c32(limit)));
+    return [
+      dv.set(v),
+      de.set(i32.add(o.get, len)),
+      dq.set(de.get),
+      block(done, loop(again, [
+        br_if(done, i32.lt_u(dv.get, c32(100))),
+        dt.set(i32.div_u(dv.get, c32(100))),
+        dq.set(i32.sub(dq.get, c32(2))),
+        i32.store16(dq.get, digitPair(i32.sub(dv.get, i32.mul(dt.get, c32(100))))),
+        dv.set(dt.get),
+        br(again),
+      ])),
+      if_(i32.ge_u(dv.get, c32(10)), i32.store16(i32.sub(dq.get, c32(2)), digitPair(dv.get)), i32.store8(i32.sub(dq.get, c32(1)), i32.add(dv.get, c32(48)))),
+      o.set(de.get),
+    ];
+  };
   /** Copy n bytes from src to o, 16 at a time. */
   const copy = (src: Code, count: Code): Code => {
     const done = new Label('copied');
@@ -167,6 +160,17 @@ function lineFunc(sum: Func, dec: Func): Func {
     ];
   };
   const digitPair = (v: Code): Code => i32.load16_u(i32.add(i32.shl(v, c32(1)), c32(DIGITS)));
+  // Ones' complement sums in the little-endian domain (checksum-wasm.ts): 32-bit words may be
+  // added as they are (RFC 1071 2(C)), then folded to 16 bits; a correct checksum folds to 0xffff.
+  const le32 = (addr: Code, offset: number): Code => i64.load32_u(addr, offset);
+  const fold16: Code = [
+    w.set(i64.add(i64.and(w.get, i64.c(0xffffffff)), i64.shr_u(w.get, i64.c(32)))),
+    w.set(i64.add(i64.and(w.get, i64.c(0xffff)), i64.shr_u(w.get, i64.c(16)))),
+    w.set(i64.add(i64.and(w.get, i64.c(0xffff)), i64.shr_u(w.get, i64.c(16)))),
+    w.set(i64.add(i64.and(w.get, i64.c(0xffff)), i64.shr_u(w.get, i64.c(16)))),
+  ];
+  /** Protocol 6 and the TCP length as the pseudo-header's last words, little-endian (byte-swapped). */
+  const pseudoTail = (): Code => i64.extend_i32_u(i32.add(c32(0x0600), i32.or(i32.shl(i32.and(tcpLen.get, c32(0xff)), c32(8)), i32.shr_u(tcpLen.get, c32(8)))));
   const min = (u: Local, v: Local): Code => select(u.get, v.get, i32.lt_s(u.get, v.get));
 
   // --- frame number, padded to 4 (uintPadded(frame, 4, ' ')), and the time (summary.ts seconds()).
@@ -236,11 +240,17 @@ function lineFunc(sum: Func, dec: Func): Func {
     if_(i32.lt_s(declared.get, hl.get), fail),
     if_(i32.and(be16(i32.add(ip.get, c32(6))), c32(0x3fff)), fail),
     if_(i32.ne(i32.load8_u(ip.get, 9), c32(6)), fail),
-    if_(i32.ne(call(sum, ip.get, hl.get), c32(0xffff)), fail),
+    // The header checksum: five words summed in place for the usual 20-byte header.
+    if_(
+      i32.eq(hl.get, c32(20)),
+      [w.set(i64.add(i64.add(i64.add(le32(ip.get, 0), le32(ip.get, 4)), i64.add(le32(ip.get, 8), le32(ip.get, 12))), le32(ip.get, 16))), fold16, x.set(i32.wrap_i64(w.get))],
+      x.set(call(sum, ip.get, hl.get)),
+    ),
+    if_(i32.ne(x.get, c32(0xffff)), fail),
     t.set(i32.add(ip.get, hl.get)),
     captured.set(i32.sub(min(declared, avail), hl.get)),
     tcpLen.set(i32.sub(declared.get, hl.get)),
-    pseudo.set(i32.add(i32.add(call(sum, i32.add(ip.get, c32(12)), c32(8)), c32(6)), tcpLen.get)),
+    pseudo.set(i64.add(i64.add(le32(ip.get, 12), le32(ip.get, 16)), pseudoTail())),
     kind.set(c32(4)),
   ];
 
@@ -253,7 +263,10 @@ function lineFunc(sum: Func, dec: Func): Func {
     t.set(i32.add(ip.get, c32(40))),
     captured.set(i32.sub(min(declared, avail), c32(40))),
     tcpLen.set(i32.sub(declared.get, c32(40))),
-    pseudo.set(i32.add(i32.add(call(sum, i32.add(ip.get, c32(8)), c32(32)), c32(6)), tcpLen.get)),
+    pseudo.set(i64.add(
+      i64.add(i64.add(i64.add(le32(ip.get, 8), le32(ip.get, 12)), i64.add(le32(ip.get, 16), le32(ip.get, 20))), i64.add(i64.add(le32(ip.get, 24), le32(ip.get, 28)), i64.add(le32(ip.get, 32), le32(ip.get, 36)))),
+      pseudoTail(),
+    )),
     kind.set(c32(6)),
   ];
 
@@ -263,10 +276,9 @@ function lineFunc(sum: Func, dec: Func): Func {
     thl.set(i32.shl(i32.shr_u(i32.load8_u(t.get, 12), c32(4)), c32(2))),
     if_(i32.or(i32.or(i32.lt_u(thl.get, c32(20)), i32.gt_s(thl.get, tcpLen.get)), i32.gt_s(thl.get, captured.get)), fail),
     if_(i32.eq(captured.get, tcpLen.get), [
-      x.set(i32.add(pseudo.get, call(sum, t.get, captured.get))),
-      x.set(i32.add(i32.and(x.get, c32(0xffff)), i32.shr_u(x.get, c32(16)))),
-      x.set(i32.add(i32.and(x.get, c32(0xffff)), i32.shr_u(x.get, c32(16)))),
-      if_(i32.ne(x.get, c32(0xffff)), fail),
+      w.set(i64.add(pseudo.get, i64.extend_i32_u(call(sum, t.get, captured.get)))),
+      fold16,
+      if_(i64.ne(w.get, i64.c(0xffff)), fail),
     ]),
   ];
 
@@ -405,9 +417,8 @@ function lineFunc(sum: Func, dec: Func): Func {
 /** The kernel's module bytes (exported for the test that validates them). */
 export function summaryKernelModule(): Uint8Array<ArrayBuffer> {
   const m = new Module(PAGES);
-  const sum = m.add(checksumFunc());
-  const dec = m.add(decFunc());
-  m.add(lineFunc(sum, dec), true);
+  const sum = m.add(checksumFunc('sumle', false));
+  m.add(lineFunc(sum), true);
   return m.bytes();
 }
 
@@ -422,6 +433,10 @@ export class SummaryKernel {
   readonly output: TextBuffer;
   private readonly mem: Uint8Array;
   private readonly buffer: ArrayBufferLike;
+  private outView: Uint8Array | undefined;
+  private outBase = -1;
+  private inView: Uint8Array | undefined;
+  private inBase = -1;
 
   private constructor(
     memory: WebAssembly.Memory,
@@ -463,22 +478,33 @@ export class SummaryKernel {
    */
   tryLine(out: TextBuffer, p: PacketRef, refSec: number, refNsec: number, hasRef: boolean): boolean {
     if (p.linkType !== 1 || (p.frame | 0) !== p.frame) return false;
+    // Where the output and the packet's buffer lie in kernel memory (-1: elsewhere), looked up
+    // once per array: typed arrays' buffer and byteOffset getters cost more than the line itself.
     const o = out.bytes;
-    if (o.buffer !== this.buffer || out.length + MAX_LINE > o.length) return false;
+    if (o !== this.outView) {
+      this.outView = o;
+      this.outBase = o.buffer === this.buffer ? o.byteOffset : -1;
+    }
+    if (this.outBase < 0 || out.length + MAX_LINE > o.length) return false;
+    const b = p.buffer;
+    if (b !== this.inView) {
+      this.inView = b;
+      this.inBase = b.buffer === this.buffer ? b.byteOffset : -1;
+    }
     let addr: number;
     const len = p.capturedLength;
-    if (p.buffer.buffer === this.buffer) {
-      addr = p.buffer.byteOffset + p.offset;
+    if (this.inBase >= 0) {
+      addr = this.inBase + p.offset;
     } else {
       // Outside kernel memory (a record that straddled read chunks): copy it in.
       if (len > SCRATCH_SIZE) return false;
-      this.mem.set(p.buffer.subarray(p.offset, p.offset + len), SCRATCH);
+      this.mem.set(b.subarray(p.offset, p.offset + len), SCRATCH);
       addr = SCRATCH;
     }
     for (;;) {
-      const r = this.line(addr, len, o.byteOffset + out.length, p.frame, p.tsSec, p.tsNsec, refSec, refNsec, hasRef ? 1 : 0);
+      const r = this.line(addr, len, this.outBase + out.length, p.frame, p.tsSec, p.tsNsec, refSec, refNsec, hasRef ? 1 : 0);
       if (r > 0) {
-        out.length = r - o.byteOffset;
+        out.length = r - this.outBase;
         return true;
       }
       if (r === 0) return false;

@@ -46,6 +46,21 @@ export function uleb(n: number): number[] {
   return out;
 }
 
+/** Signed LEB128 of a 32-bit integer (spec 5.2.2), without BigInt: this runs once per constant at start-up. */
+function sleb32(v: number): number[] {
+  const out: number[] = [];
+  v |= 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
 /** Signed LEB128 of a bigint (spec 5.2.2). */
 function slebBig(v: bigint): number[] {
   const out: number[] = [];
@@ -125,7 +140,7 @@ export class Func {
     for (const l of this.locals) out.push(1, VALTYPE[l.type]);
     flatten(this.body, [], index, out, this.name);
     out.push(0x0b);
-    return [...uleb(out.length), ...out];
+    return uleb(out.length).concat(out);
   }
 }
 
@@ -201,20 +216,21 @@ export class Module {
       typeOf.push(i);
     }
     const index = new Map<Func, number>(this.funcs.map((f, i) => [f, i]));
-    const section = (id: number, items: readonly number[][]): number[] => {
-      const body = [...uleb(items.length), ...items.flat()];
-      return [id, ...uleb(body.length), ...body];
+    const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+    const section = (id: number, items: readonly number[][]): void => {
+      const count = uleb(items.length);
+      let size = count.length;
+      for (const it of items) size += it.length;
+      out.push(id, ...uleb(size), ...count);
+      for (const it of items) for (const b of it) out.push(b);
     };
     const exports = [[...utf8Name('memory'), 0x02, 0]];
     for (const f of this.funcs) if (this.exported.has(f)) exports.push([...utf8Name(f.name), 0x00, ...uleb(index.get(f) ?? 0)]);
-    const out = [
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-      ...section(1, typeBodies),
-      ...section(3, typeOf.map((t) => uleb(t))),
-      ...section(5, [[0x01, ...uleb(this.pages), ...uleb(this.pages)]]),
-      ...section(7, exports),
-      ...section(10, this.funcs.map((f) => f.codeBytes(index))),
-    ];
+    section(1, typeBodies);
+    section(3, typeOf.map((t) => uleb(t)));
+    section(5, [[0x01, ...uleb(this.pages), ...uleb(this.pages)]]);
+    section(7, exports);
+    section(10, this.funcs.map((f) => f.codeBytes(index)));
     return new Uint8Array(out);
   }
 }
@@ -230,7 +246,7 @@ const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...
 export const i32 = {
   c: (n: number): Code => {
     if (!Number.isInteger(n) || n < -0x80000000 || n > 0xffffffff) throw new RangeError(`i32.const ${n}`);
-    return [0x41, ...slebBig(BigInt(n | 0))];
+    return [0x41, ...sleb32(n)];
   },
   load: (addr: Code, offset = 0): Code => [addr, 0x28, ...memarg(0, offset)],
   load8_u: (addr: Code, offset = 0): Code => [addr, 0x2d, ...memarg(0, offset)],
@@ -270,6 +286,8 @@ export const i64 = {
   load32_u: (addr: Code, offset = 0): Code => [addr, 0x35, ...memarg(0, offset)],
   store: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x37, ...memarg(0, offset)],
   eqz: un(0x50),
+  eq: bin(0x51),
+  ne: bin(0x52),
   gt_u: bin(0x56),
   add: bin(0x7c),
   and: bin(0x83),

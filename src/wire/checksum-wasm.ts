@@ -16,8 +16,13 @@ import { block, br, br_if, Func, i32, i32x4, i64, if_, Label, loop, Module, ret,
 /** Bytes per SIMD chunk between folds: 4 words per lane per 32 bytes, so lanes stay below 2^31. */
 const CHUNK = 1 << 17;
 
-/** The function `sum(p: i32, n: i32) -> i32` described above, for adding to a module. */
-export function checksumFunc(name = 'sum'): Func {
+/**
+ * The function `sum(p: i32, n: i32) -> i32` described above, for adding to a module. With
+ * `bigEndian` false it returns the folded sum of the little-endian words instead (the same sum
+ * byte-swapped), for callers that add more little-endian words before they compare with 0xffff,
+ * which byte order does not change.
+ */
+export function checksumFunc(name = 'sum', bigEndian = true): Func {
   const f = new Func(name, ['i32', 'i32'], ['i32']);
   const p = f.param(0);
   const n = f.param(1);
@@ -81,7 +86,9 @@ export function checksumFunc(name = 'sum'): Func {
       s.set(i64.add(i64.and(s.get, i64.c(0xffff)), i64.shr_u(s.get, i64.c(16)))),
       br(fold),
     ])),
-    ret(i32.or(i32.shl(i32.and(i32.wrap_i64(s.get), i32.c(0xff)), i32.c(8)), i32.shr_u(i32.wrap_i64(s.get), i32.c(8)))),
+    bigEndian
+      ? ret(i32.or(i32.shl(i32.and(i32.wrap_i64(s.get), i32.c(0xff)), i32.c(8)), i32.shr_u(i32.wrap_i64(s.get), i32.c(8))))
+      : ret(i32.wrap_i64(s.get)),
   ];
   return f;
 }
