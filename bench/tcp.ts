@@ -113,7 +113,7 @@ export const tcpBulkBenchmark: Benchmark = {
         value: stack,
         unit: 'Gbit/s',
         ratio,
-        note: `ratio = synack / unavoidable work${targets}; ${best.segments} data segments, ${best.acks} ACKs, ${best.retransmissions} retransmissions, ${sizeText(total)}`,
+        note: `ratio = synack / unavoidable work${targets}; ${best.segments} data segments, ${best.acks} ACKs, ${best.retransmissions} retransmissions, ${sizeText(total)}, 1 MiB buffers`,
       });
       rows.push({ name: `MSS ${mss}: unavoidable work`, value: bound, unit: 'Gbit/s', note: 'the same bytes copied twice and checksummed twice, segment by segment, same process' });
     }

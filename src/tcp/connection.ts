@@ -246,6 +246,8 @@ export class TcpConnection {
   private tlpNow!: boolean;
   /** The ACK being processed carried a D-SACK. */
   private ackDsack = false;
+  /** New data went out since the PTO was last armed. */
+  private ptoPending = false;
   /** A duplicate to report in the next ACK's first SACK block (RFC 2883), and the options carrying it. */
   private dsackBlock: SackBlock | undefined = undefined;
   private dsackOptions: readonly TcpOption[] | undefined = undefined;
@@ -2006,6 +2008,10 @@ export class TcpConnection {
     // Nothing to send: arm what keeps us from waiting forever.
     this.updateSendTimers(now);
     this.armSwsOverride(now);
+    if (this.ptoPending) {
+      this.ptoPending = false;
+      this.armPto(this.lastDataSentAt ?? now); // RFC 8985 7.2: from the last new data sent
+    }
     return undefined;
   }
 
@@ -2230,7 +2236,7 @@ export class TcpConnection {
       }
     }
     if (this.sndWnd > 0 && this.tRetransmit === NEVER) this.tRetransmit = now + this.rtt.rto; // RFC 6298 5.1
-    if (!retransmission && this.rack !== undefined) this.armPto(now); // RFC 8985 7.2: after new data
+    if (!retransmission && this.rack !== undefined) this.ptoPending = true; // armed after the burst
     return seg;
   }
 
