@@ -139,6 +139,15 @@ export function checksumAdd(sum: number, bytes: Uint8Array, start = 0, end = byt
   return (s & 0xffff) + (s >>> 16);
 }
 
+/** checksumAdd without WebAssembly: what runs where it is unavailable (for benchmarks and tests). */
+export function checksumAddJs(sum: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (start < 0) start = 0;
+  if (end > bytes.length) end = bytes.length;
+  if (end <= start) return sum;
+  const s = sum + (end - start >= WORD_PATH_MIN ? sumWords(bytes, start, end) : sumBytes(bytes, start, end));
+  return (s & 0xffff) + (s >>> 16);
+}
+
 /** Add a 16-bit word (e.g. a pseudo-header field) to a partial sum. */
 export function checksumAddU16(sum: number, v: number): number {
   const s = sum + (v & 0xffff);
