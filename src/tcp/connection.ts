@@ -33,6 +33,8 @@
  * lost holes, new data, then (SACK recovery) other holes and one rescue; SACKed octets are never
  * sent again, not even after a timeout (unless the receiver reneged). pipe limits it all against
  * cwnd; without SACK information pipe is FlightSize and the RFC 5681/6582 window arithmetic applies.
+ * With SACK, RACK-TLP (rack.ts, RFC 8985) adds time-based loss detection (lost retransmissions too)
+ * and tail loss probes; the receiver reports duplicates in D-SACK blocks (RFC 2883).
  * Congestion control is a plug-in (congestion.ts: reno.ts, cubic.ts).
  *
  * Invariants:
@@ -157,6 +159,14 @@ export interface TcpInfo {
   readonly sack: boolean;
   readonly sendQueued: number;
   readonly readable: number;
+  /** Congestion controller in use ('reno', 'cubic', 'none', or a plug-in's name). */
+  readonly congestionControl: string;
+  /** Octets presumed in flight (RFC 6675 pipe; FlightSize when nothing is SACKed or lost). */
+  readonly pipe: number;
+  /** Loss recovery under way: 'none', 'newreno' (RFC 6582) or 'sack' (RFC 6675). */
+  readonly recovery: 'none' | 'newreno' | 'sack';
+  /** Smallest RTT sample, ms. */
+  readonly minRtt: number | undefined;
 }
 
 type Terminal = { kind: 'closed' } | { kind: 'reset'; reason: ResetReason } | { kind: 'timed-out'; reason: TimeoutReason };
@@ -540,6 +550,10 @@ export class TcpConnection {
       sack: this.sackEnabled,
       sendQueued: this.sndBuf.length,
       readable: this.rcvBuf.length,
+      congestionControl: this.cc.name,
+      pipe: this.pipe(),
+      recovery: this.recovery === Recovery.Sack ? 'sack' : this.recovery === Recovery.NewReno ? 'newreno' : 'none',
+      minRtt: this.minRtt,
     };
   }
 

@@ -45,6 +45,7 @@ export {
 } from './congestion.js';
 export { Reno } from './reno.js';
 export { Cubic, CUBIC_BETA, CUBIC_C } from './cubic.js';
-export { Scoreboard, DUP_THRESH } from './scoreboard.js';
+export { Scoreboard, DUP_THRESH, MAX_BLOCKS } from './scoreboard.js';
+export { Rack, type RackVerdict } from './rack.js';
 export { RttEstimator } from './rtt.js';
 export { synOptions, optionsLength, type SynOptionParams } from './options.js';
