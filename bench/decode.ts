@@ -4,9 +4,10 @@
  * /dev/null, all on the same generated capture (bench/traffic.ts) in the same run.
  *
  * synack is measured in-process (decodeFile, the CLI's own code path, after a warm-up pass; with a
- * breakdown: reading alone, and the general dissect + summaryLine path that -V and --json build
- * on, for comparison with the byte-level fast path decode takes for summaries) and as the real command in a fresh
- * process, start-up included: built to JavaScript by tsc as `npm run build` does (into
+ * breakdown: reading alone, with and without a record object per frame; the general dissect +
+ * summaryLine path that -V and --json build on; SummaryWriter's JavaScript byte path, what runs
+ * without WebAssembly; and the WebAssembly summary kernel decode takes) and as the real command in
+ * a fresh process, start-up included: built to JavaScript by tsc as `npm run build` does (into
  * bench/out/dist, the shipped form), and from source with `node --import tsx` (the dev form, which
  * adds TypeScript loading). Targets, on the built command: synack >= 10x tshark, and not slower
  * than tcpdump.
@@ -17,9 +18,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { dissect } from '../src/analyze/dissect.js';
-import { summaryLine } from '../src/analyze/summary.js';
+import { SummaryWriter, summaryLine } from '../src/analyze/summary.js';
+import { SummaryKernel } from '../src/analyze/summary-kernel.js';
+import { TextBuffer } from '../src/analyze/textbuffer.js';
 import { CaptureDecoder } from '../src/capture/decoder.js';
-import type { CaptureRecord } from '../src/capture/types.js';
+import type { CaptureRecord, DecoderOptions, PacketRef } from '../src/capture/types.js';
 import { decodeFile } from '../src/cli/decode.js';
 import { LineWriter } from '../src/cli/output.js';
 import { type Benchmark, type BenchContext, type BenchRow, best, onPath, si, timeProcess, type ProcessTiming } from './lib.js';
@@ -73,10 +76,13 @@ async function inProcess(run: () => Promise<number>, frames: number, what: strin
  * reads into one buffer); returns the number of records.
  */
 function pushFile(path: string, onRecord: (r: CaptureRecord) => void): number {
-  const decoder = new CaptureDecoder({ onRecord });
+  return pushFileWith(path, { onRecord });
+}
+
+function pushFileWith(path: string, handlers: DecoderOptions, chunk: Uint8Array = new Uint8Array(1 << 20)): number {
+  const decoder = new CaptureDecoder(handlers);
   const fd = openSync(path, 'r');
   try {
-    const chunk = new Uint8Array(1 << 20);
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
@@ -108,6 +114,50 @@ async function readOnly(path: string): Promise<number> {
     bytes += r.capturedLength;
   });
   return bytes >= 0 ? n : -1;
+}
+
+/** Read only, as decode reads: packets without record objects (onPacket), into kernel memory. */
+async function readPackets(path: string): Promise<number> {
+  let bytes = 0;
+  const n = pushFileWith(path, { onPacket: (p: PacketRef) => void (bytes += p.capturedLength) }, SummaryKernel.create()?.input);
+  return bytes >= 0 ? n : -1;
+}
+
+/** Summary lines by SummaryWriter alone (JavaScript, what runs without WebAssembly), not written. */
+async function readJsSummaries(path: string): Promise<number> {
+  const w = new SummaryWriter('rel');
+  const text = new TextBuffer(1 << 17);
+  let bytes = 0;
+  const n = pushFileWith(path, {
+    onPacket: (p: PacketRef) => {
+      w.appendPacket(text, p);
+      if (text.length >= 1 << 16) {
+        bytes += text.length;
+        text.clear();
+      }
+    },
+  });
+  return bytes >= 0 ? n : -1;
+}
+
+/** Summary lines by the WebAssembly kernel (SummaryWriter with it), not written; counts its lines. */
+async function readKernelSummaries(path: string, taken: { lines: number }): Promise<number> {
+  const kernel = SummaryKernel.create();
+  if (kernel === undefined) throw new Error('no WebAssembly SIMD: the summary kernel cannot run');
+  const w = new SummaryWriter('rel', kernel);
+  const text = kernel.output;
+  const n = pushFileWith(
+    path,
+    {
+      onPacket: (p: PacketRef) => {
+        w.appendPacket(text, p);
+        if (text.length >= 1 << 16) text.clear();
+      },
+    },
+    kernel.input,
+  );
+  taken.lines = kernel.lines;
+  return n;
 }
 
 /** Read and dissect every frame (the general path, as -V and --json use); the dissections are dropped. */
@@ -191,17 +241,21 @@ export const decodeBenchmark: Benchmark = {
     // In-process: warm the page cache and the JIT once, then measure each stage.
     ctx.progress('decode: warm-up pass (page cache, JIT)');
     await decodeToNull(path, frames);
-    const stages: [string, () => Promise<number>][] = [
+    const taken = { lines: 0 };
+    const stages: [string, () => Promise<number>, (() => string)?][] = [
       ['file bytes only (readSync, 1 MiB chunks)', () => bytesOnly(path, frames)],
-      ['synack read only (capture layer records)', () => readOnly(path)],
-      ['synack read + dissect (general path)', () => readDissect(path)],
+      ['synack read only: a record object per frame (onRecord)', () => readOnly(path)],
+      ['synack read only: no record objects (onPacket, as decode reads)', () => readPackets(path)],
+      ['synack read + dissect (general path, as -V and --json)', () => readDissect(path)],
       ['synack read + dissect + summaryLine (general path)', () => readSummarise(path)],
-      ['synack decode, in-process (fast path, to /dev/null)', () => decodeToNull(path, frames)],
+      ['synack summaries in JavaScript only (SummaryWriter, not written)', () => readJsSummaries(path)],
+      ['synack summaries by the WebAssembly kernel (not written)', () => readKernelSummaries(path, taken), () => `; the kernel wrote ${taken.lines} of ${frames} lines itself`],
+      ['synack decode, in-process (WebAssembly kernel, to /dev/null)', () => decodeToNull(path, frames)],
     ];
     let inProc: Timing | undefined;
-    for (const [name, run] of stages) {
+    for (const [name, run, more] of stages) {
       const t = await bestOf(ctx, name, () => inProcess(run, frames, name));
-      rows.push({ name, value: fps(t), unit: 'frames/s', note: cpuNote(frames, t) });
+      rows.push({ name, value: fps(t), unit: 'frames/s', note: cpuNote(frames, t) + (more?.() ?? '') });
       inProc = t;
     }
 

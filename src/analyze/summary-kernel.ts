@@ -431,6 +431,8 @@ export class SummaryKernel {
   readonly input: Uint8Array;
   /** Where lines go: a TextBuffer over kernel memory (the kernel writes only while it stays there). */
   readonly output: TextBuffer;
+  /** Lines the kernel has written (the others went to the JavaScript path). */
+  lines = 0;
   private readonly mem: Uint8Array;
   private readonly buffer: ArrayBufferLike;
   private outView: Uint8Array | undefined;
@@ -505,6 +507,7 @@ export class SummaryKernel {
       const r = this.line(addr, len, this.outBase + out.length, p.frame, p.tsSec, p.tsNsec, refSec, refNsec, hasRef ? 1 : 0);
       if (r > 0) {
         out.length = r - this.outBase;
+        this.lines++;
         return true;
       }
       if (r === 0) return false;
