@@ -1,7 +1,7 @@
 /**
  * The one mutable PacketRef a decoder hands to CaptureHandlers.onPacket for every packet (see
- * types.ts). Filled field by field from a pcap record header, or from a record the decoder has
- * already built (pcapng, whose packets carry options).
+ * types.ts). Filled field by field from a record or block header (and, for pcapng, the packet's
+ * options), or from a record the decoder has already built.
  *
  * Invariant: after `set` or `setRecord`, the fields describe exactly the packet `toRecord()`
  * returns: same frame, times, lengths, link type, interface, offset, and data = buffer[offset, +capturedLength).
@@ -20,6 +20,8 @@ export class PacketSlot implements PacketRef {
   interfaceId = 0;
   fileOffset = 0;
   private record: CaptureRecord | undefined;
+  private comments: readonly string[] | undefined;
+  private flags: number | undefined;
 
   /** A packet from its fields (data is buffer[offset, offset + capturedLength)). */
   set(buffer: Uint8Array, offset: number, capturedLength: number, frame: number, tsSec: number, tsNsec: number, originalLength: number, linkType: number, interfaceId: number, fileOffset: number): this {
@@ -34,6 +36,15 @@ export class PacketSlot implements PacketRef {
     this.interfaceId = interfaceId;
     this.fileOffset = fileOffset;
     this.record = undefined;
+    this.comments = undefined;
+    this.flags = undefined;
+    return this;
+  }
+
+  /** pcapng packet options for toRecord() (after set()): opt_comment values and epb_flags. */
+  options(comments: readonly string[] | undefined, flags: number | undefined): this {
+    this.comments = comments;
+    this.flags = flags;
     return this;
   }
 
@@ -45,7 +56,8 @@ export class PacketSlot implements PacketRef {
   }
 
   toRecord(): CaptureRecord {
-    return (this.record ??= {
+    if (this.record !== undefined) return this.record;
+    const r: CaptureRecord = {
       frame: this.frame,
       timestamp: this.tsSec + this.tsNsec / 1e9,
       tsSec: this.tsSec,
@@ -56,6 +68,9 @@ export class PacketSlot implements PacketRef {
       interfaceId: this.interfaceId,
       data: this.buffer.subarray(this.offset, this.offset + this.capturedLength),
       fileOffset: this.fileOffset,
-    });
+    };
+    // Optional fields are present only when the file has them, as the decoders' records.
+    this.record = this.comments === undefined && this.flags === undefined ? r : { ...r, ...(this.comments !== undefined ? { comments: this.comments } : {}), ...(this.flags !== undefined ? { flags: this.flags } : {}) };
+    return this.record;
   }
 }

@@ -411,6 +411,21 @@ export class PcapngDecoder extends Framer {
     const optStart = start + ((caplen + 3) & ~3);
     const optEnd = at + len - 4;
     const frame = this.frames + 1;
+    let comments: string[] | undefined;
+    let flags: number | undefined;
+    if (optEnd - optStart >= 4) {
+      const found: string[] = [];
+      this.options(view, optStart, optEnd, type, (code, v, olen) => {
+        if (code === OPT_COMMENT) found.push(optString(buf, v, olen));
+        else if (code === 2 && olen >= 4) flags = view.getUint32(v, le); // epb_flags / pack_flags
+      });
+      if (found.length > 0) comments = found;
+    }
+    this.frames = frame;
+    const { onPacket, onRecord } = this.handlers;
+    // Without a record object when only onPacket listens (the slot makes one if asked).
+    if (onPacket !== undefined) onPacket(this.slot.set(buf, start, caplen, frame, sec, nsec, orig, iface.linkType, iface.id, this.offset).options(comments, flags));
+    if (onRecord === undefined) return;
     let record: CaptureRecord = {
       frame,
       timestamp: sec + nsec / 1e9,
@@ -423,18 +438,9 @@ export class PcapngDecoder extends Framer {
       data: buf.subarray(start, start + caplen),
       fileOffset: this.offset,
     };
-    if (optEnd - optStart >= 4) {
-      const comments: string[] = [];
-      let flags: number | undefined;
-      this.options(view, optStart, optEnd, type, (code, v, olen) => {
-        if (code === OPT_COMMENT) comments.push(optString(buf, v, olen));
-        else if (code === 2 && olen >= 4) flags = view.getUint32(v, le); // epb_flags / pack_flags
-      });
-      if (comments.length > 0) record = { ...record, comments };
-      if (flags !== undefined) record = { ...record, flags };
-    }
-    this.frames = frame;
-    this.deliver(record);
+    if (comments !== undefined) record = { ...record, comments };
+    if (flags !== undefined) record = { ...record, flags };
+    onRecord(record);
   }
 
   private deliver(record: CaptureRecord): void {
