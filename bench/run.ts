@@ -15,9 +15,22 @@ import { checksumBenchmark } from './checksum.js';
 import { connsBenchmark } from './conns.js';
 import { decodeBenchmark } from './decode.js';
 import { type Benchmark, type BenchOptions, type BenchRow, si } from './lib.js';
+import { tcpBulkBenchmark, tcpEngineBenchmark, tcpHandshakeBenchmark, tcpMemoryBenchmark } from './tcp.js';
 import { tunBenchmark } from './tun.js';
+import { tunTcpBenchmark } from './tun-tcp.js';
 
-const BENCHMARKS: readonly Benchmark[] = [decodeBenchmark, checksumBenchmark, captureDecodeBenchmark, connsBenchmark, tunBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [
+  decodeBenchmark,
+  checksumBenchmark,
+  captureDecodeBenchmark,
+  connsBenchmark,
+  tcpEngineBenchmark,
+  tcpBulkBenchmark,
+  tcpHandshakeBenchmark,
+  tcpMemoryBenchmark,
+  tunBenchmark,
+  tunTcpBenchmark,
+];
 
 const USAGE = `usage: npm run bench -- [options]     (npm run -s bench -- --json > out.json: JSON only)
 
