@@ -19,8 +19,8 @@ import type { PacketRef } from '../capture/types.js';
 import { block, br, br_if, call, Func, i32, i64, if_, Label, loop, Module, ret, select, v128, type Code, type Local } from '../wasm/asm.js';
 import { u32 } from '../wire/bytes.js';
 import { checksumFunc } from '../wire/checksum-wasm.js';
-import { tcpFlagLetters, tcpFlagNames, v4PairText, v6PairText } from './summary.js';
-import { TextBuffer, utf8 } from './textbuffer.js';
+import { FLAG_BYTES, v4PairText, v6PairText } from './summary.js';
+import { TextBuffer } from './textbuffer.js';
 
 // Memory map. Tables first, then the pair cache, a scratch area for frames outside the input
 // region, the output region and the input region.
@@ -452,11 +452,12 @@ export class SummaryKernel {
       this.mem[DIGITS + 2 * v] = 48 + Math.floor(v / 10);
       this.mem[DIGITS + 2 * v + 1] = 48 + (v % 10);
     }
-    for (let bits = 0; bits < 512; bits++) {
-      const text = utf8(` TCP ${tcpFlagLetters(bits)} [${tcpFlagNames(bits)}] seq=`);
+    FLAG_BYTES.forEach((text, bits) => {
+      // At most 61 bytes (all nine names), so a length byte and the text fit the stride.
+      if (text.length >= FLAG_STRIDE) throw new Error(`summary kernel: flag text of ${text.length} bytes`);
       this.mem[FLAGS + bits * FLAG_STRIDE] = text.length;
       this.mem.set(text, FLAGS + bits * FLAG_STRIDE + 1);
-    }
+    });
   }
 
   /** A kernel, or undefined where WebAssembly SIMD is unavailable (then use SummaryWriter alone). */
@@ -503,7 +504,8 @@ export class SummaryKernel {
       this.mem.set(b.subarray(p.offset, p.offset + len), SCRATCH);
       addr = SCRATCH;
     }
-    for (;;) {
+    // At most one miss: once JavaScript has filled the slot, the same frame finds its key there.
+    for (let tries = 0; tries < 2; tries++) {
       const r = this.line(addr, len, this.outBase + out.length, p.frame, p.tsSec, p.tsNsec, refSec, refNsec, hasRef ? 1 : 0);
       if (r > 0) {
         out.length = r - this.outBase;
@@ -513,6 +515,7 @@ export class SummaryKernel {
       if (r === 0) return false;
       this.fillPair(-r - 1);
     }
+    return false;
   }
 
   /** Format the pair whose key the kernel stored in slot `h` (summary.ts's text, byte for byte). */

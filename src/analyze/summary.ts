@@ -257,7 +257,7 @@ function seconds(out: TextBuffer, ts: number, sec: number, nsec: number, refTs: 
 // left to the general path, which is always right.
 
 /** ` TCP ${letters} [${names}] seq=` for all 512 values of the nine flag bits. */
-const FLAG_BYTES: readonly Uint8Array[] = Array.from({ length: 512 }, (_, bits) => utf8(` TCP ${tcpFlagLetters(bits)} [${tcpFlagNames(bits)}] seq=`));
+export const FLAG_BYTES: readonly Uint8Array[] = Array.from({ length: 512 }, (_, bits) => utf8(` TCP ${tcpFlagLetters(bits)} [${tcpFlagNames(bits)}] seq=`));
 
 /**
  * Write the summary info of a plain TCP segment (what summaryInfo(dissect(input)) would say) and
