@@ -180,6 +180,14 @@ describe('a wrong decode is caught at the field that is wrong', () => {
     const badShift = withField(SYN_JSON, 'tcp.options', SYN_JSON.tcp.options.map((o) => (o.kind === 3 ? { ...o, shift: 7 } : o)));
     assert.deepEqual(fields(compareFrame(SYN_ROW, badShift)), ['tcp.options[wscale].shift']);
   });
+  test('a TCP checksum field of 0xffff that tshark calls bad is the one\'s-complement zero when synack verified it', () => {
+    const row = { ...SYN_ROW, 'tcp.checksum': ['0xffff'], 'tcp.checksum.status': ['0'] };
+    const json = withField(SYN_JSON, 'tcp.checksum', 0xffff);
+    assert.deepEqual(fields(compareFrame(row, json)), []);
+    // Any other disagreement on that frame is still one.
+    assert.deepEqual(fields(compareFrame(row, withField(json, 'tcp.checksumValid', null))), ['tcp.checksumValid']);
+    assert.deepEqual(fields(compareFrame({ ...row, 'tcp.checksum': ['0x0bea'] }, withField(SYN_JSON, 'tcp.checksumValid', true))), ['tcp.checksumValid']);
+  });
   test('checksum validity: null (not checked) is not true', () => {
     assert.deepEqual(fields(compareFrame(SYN_ROW, withField(SYN_JSON, 'tcp.checksumValid', null))), ['tcp.checksumValid']);
     assert.deepEqual(fields(compareFrame(SYN_ROW, withField(SYN_JSON, 'ipv4.checksumValid', false))), ['ipv4.checksumValid']);
