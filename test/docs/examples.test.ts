@@ -23,6 +23,14 @@ test('examples/echo.mjs echoes its line through two userspace stacks over a loss
   assert.equal(r.stdout.trim(), 'hello over a userspace TCP (27 bytes back from 10.0.0.2:7)');
 });
 
+test('`npx synack` runs the built CLI in a checkout (the README\'s set-up command)', (t) => {
+  if (!built) return t.skip('the package is not built (npm run build)');
+  const r = spawnSync('npx', ['--no-install', 'synack', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^usage: synack <command>/m);
+  assert.match(r.stdout, /^ {2}demo /m);
+});
+
 test('examples/decode.mjs prints the seed capture with frame 1 at seq 8221822 and good checksums', (t) => {
   if (!built) return t.skip('the package is not built (npm run build)');
   const r = run('examples/decode.mjs');
