@@ -10,12 +10,11 @@
  * naming the byte offset, and exits 2.
  */
 import { statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CaptureError } from '../capture/errors.js';
 import { readCaptureBatches } from '../capture/node.js';
 import { ANOMALY_KINDS, type AnomalyKind } from '../analyze/anomalies.js';
 import { ConnTracker, type ConnectionRecord } from '../analyze/conns.js';
-import { EXIT, LineWriter, usageError } from './output.js';
+import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
 
 const USAGE = `usage: synack conns FILE [options]
 
@@ -53,31 +52,16 @@ const SHORT: Readonly<Record<AnomalyKind, string>> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        frames: { type: 'boolean' },
-        'max-connections': { type: 'string' },
-        'no-checksums': { type: 'boolean' },
-        progress: { type: 'boolean' },
-        'no-progress': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw usageError(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE + '\n');
-    return EXIT.OK;
-  }
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) throw usageError(`conns takes exactly one FILE\n${USAGE}`);
+  const args = parseFileCommand('conns', USAGE, argv, {
+    json: { type: 'boolean' },
+    frames: { type: 'boolean' },
+    'max-connections': { type: 'string' },
+    'no-checksums': { type: 'boolean' },
+    progress: { type: 'boolean' },
+    'no-progress': { type: 'boolean' },
+  });
+  if (args === undefined) return EXIT.OK;
+  const { file, values } = args;
   if (values.frames === true && values.json !== true) throw usageError('--frames needs --json');
   let maxConnections: number | undefined;
   if (values['max-connections'] !== undefined) {

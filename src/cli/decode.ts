@@ -5,7 +5,6 @@
  * error line naming the byte offset, and exits 2.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CaptureError } from '../capture/errors.js';
 import { CaptureDecoder } from '../capture/decoder.js';
 import type { CaptureRecord, PacketRef } from '../capture/types.js';
@@ -15,7 +14,7 @@ import { hexdumpLines } from '../analyze/hexdump.js';
 import { SummaryWriter, summaryLine, type TimeMode } from '../analyze/summary.js';
 import { SummaryKernel } from '../analyze/summary-kernel.js';
 import { TextBuffer } from '../analyze/textbuffer.js';
-import { EXIT, LineWriter, usageError } from './output.js';
+import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
 import { parseFrameRanges, type FrameRanges } from './ranges.js';
 
 const USAGE = `usage: synack decode FILE [options]
@@ -35,31 +34,16 @@ options:
 export type { TimeMode };
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        verbose: { type: 'boolean', short: 'V' },
-        hex: { type: 'boolean', short: 'x' },
-        json: { type: 'boolean' },
-        frames: { type: 'string' },
-        port: { type: 'string' },
-        time: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw usageError(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE + '\n');
-    return EXIT.OK;
-  }
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) throw usageError(`decode takes exactly one FILE\n${USAGE}`);
+  const args = parseFileCommand('decode', USAGE, argv, {
+    verbose: { type: 'boolean', short: 'V' },
+    hex: { type: 'boolean', short: 'x' },
+    json: { type: 'boolean' },
+    frames: { type: 'string' },
+    port: { type: 'string' },
+    time: { type: 'string' },
+  });
+  if (args === undefined) return EXIT.OK;
+  const { file, values } = args;
   const frames: FrameRanges | undefined = values.frames === undefined ? undefined : parseFrameRanges(values.frames);
   let port: number | undefined;
   if (values.port !== undefined) {

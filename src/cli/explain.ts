@@ -9,12 +9,11 @@
  * prints what was explained before the damage, then one error line naming the byte offset, and
  * exits 2.
  */
-import { parseArgs } from 'node:util';
 import { CaptureError } from '../capture/errors.js';
 import { readCaptureBatches } from '../capture/node.js';
 import { CONTINUES, type ConnectionExplanation, Explainer, type ExplainItem } from '../analyze/explain.js';
 import { isLang, type Lang, LANGS } from '../analyze/i18n/index.js';
-import { EXIT, LineWriter, usageError } from './output.js';
+import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
 
 const USAGE = `usage: synack explain FILE [options]
 
@@ -30,30 +29,15 @@ options:
   -h, --help           this text`;
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        lang: { type: 'string' },
-        conn: { type: 'string' },
-        json: { type: 'boolean' },
-        width: { type: 'string' },
-        'no-checksums': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw usageError(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE + '\n');
-    return EXIT.OK;
-  }
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) throw usageError(`explain takes exactly one FILE\n${USAGE}`);
+  const args = parseFileCommand('explain', USAGE, argv, {
+    lang: { type: 'string' },
+    conn: { type: 'string' },
+    json: { type: 'boolean' },
+    width: { type: 'string' },
+    'no-checksums': { type: 'boolean' },
+  });
+  if (args === undefined) return EXIT.OK;
+  const { file, values } = args;
   let lang: Lang = defaultLang();
   if (values.lang !== undefined) {
     if (!isLang(values.lang)) throw usageError(`--lang wants one of ${LANGS.join(', ')}, got '${values.lang}'`);

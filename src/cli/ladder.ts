@@ -10,13 +10,12 @@
  * a diagram is cut. A damaged file draws what came before the damage and exits 2.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CaptureError } from '../capture/errors.js';
 import { readCaptureBatches } from '../capture/node.js';
 import { ConnTracker } from '../analyze/conns.js';
 import { ladderFromConnection, type LadderModel, MIN_TEXT_WIDTH, renderLadderText } from '../analyze/ladder.js';
 import { renderLadderSvg } from '../analyze/ladder-svg.js';
-import { EXIT, LineWriter, usageError } from './output.js';
+import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
 
 const USAGE = `usage: synack ladder FILE [options]
 
@@ -34,32 +33,17 @@ options:
   -h, --help            this text`;
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        conn: { type: 'string' },
-        svg: { type: 'string' },
-        width: { type: 'string' },
-        relative: { type: 'boolean' },
-        absolute: { type: 'boolean' },
-        'max-frames': { type: 'string' },
-        'max-svg': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw usageError(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE + '\n');
-    return EXIT.OK;
-  }
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) throw usageError(`ladder takes exactly one FILE\n${USAGE}`);
+  const args = parseFileCommand('ladder', USAGE, argv, {
+    conn: { type: 'string' },
+    svg: { type: 'string' },
+    width: { type: 'string' },
+    relative: { type: 'boolean' },
+    absolute: { type: 'boolean' },
+    'max-frames': { type: 'string' },
+    'max-svg': { type: 'string' },
+  });
+  if (args === undefined) return EXIT.OK;
+  const { file, values } = args;
   if (values.relative === true && values.absolute === true) throw usageError('--relative and --absolute exclude each other');
   const int = (name: string, v: string | undefined, min: number): number | undefined => {
     if (v === undefined) return undefined;

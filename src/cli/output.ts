@@ -4,6 +4,7 @@
  */
 import { fstatSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SynackError } from '../errors.js';
 
 const FLUSH_AT = 1 << 16;
@@ -105,4 +106,33 @@ export const EXIT = { OK: 0, FAILURE: 1, BAD_INPUT: 2, USAGE: 64 } as const;
 /** A usage error: bad flags or arguments. */
 export function usageError(message: string): SynackError {
   return new SynackError('ERR_SYNACK_USAGE', message);
+}
+
+type FileCommandOptions = NonNullable<ParseArgsConfig['options']>;
+type FileCommandValues<O extends FileCommandOptions> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: O }>>['values'];
+
+/**
+ * The flags of a command that takes exactly one FILE: parses `argv` against `options` (which get
+ * `-h/--help` added), turns a parse error into a usage error carrying `usage`, and returns
+ * undefined after printing `usage` for --help.
+ */
+export function parseFileCommand<const O extends FileCommandOptions>(
+  name: string,
+  usage: string,
+  argv: string[],
+  options: O,
+): { readonly file: string; readonly values: FileCommandValues<O> } | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...options, help: { type: 'boolean', short: 'h' } } as O });
+  } catch (e) {
+    throw usageError(`${e instanceof Error ? e.message : String(e)}\n${usage}`);
+  }
+  if ((parsed.values as { help?: boolean }).help === true) {
+    process.stdout.write(usage + '\n');
+    return undefined;
+  }
+  const [file, ...extra] = parsed.positionals;
+  if (file === undefined || extra.length > 0) throw usageError(`${name} takes exactly one FILE\n${usage}`);
+  return { file, values: parsed.values };
 }
