@@ -1,11 +1,16 @@
 /**
- * A small deterministic pseudo-random generator (xoshiro128**, seeded through splitmix32) for
- * simulations and fault injection: the same seed gives the same sequence on every platform.
+ * The one deterministic pseudo-random generator of synack: xoshiro128** 1.1 (Blackman & Vigna,
+ * https://prng.di.unimi.it/xoshiro128starstar.c), seeded through splitmix32 so that any 32-bit
+ * seed (even 0) gives a well-mixed state. Links and fault injection, the simulated hosts, the demo
+ * scenarios and the test harness's simulations (test/harness) all draw from it: the same seed gives
+ * the same sequence on every platform.
  * NOT cryptographic: ISN keys in production come from a real random source (the Node shell uses
  * node:crypto); in simulations they come from here so that a run is reproducible from its seed.
  *
- * Invariant: `nextU32` returns an integer in [0, 2^32); `next` a float in [0, 1).
+ * Invariant: `nextU32` returns an integer in [0, 2^32), the reference generator's output for the
+ * same state (test/link/rng.test.ts checks it against the reference C code); `next` a float in [0, 1).
  */
+import { SynackError } from '../errors.js';
 
 /** What the stack and the links need from a random source. */
 export interface RandomSource {
@@ -52,6 +57,22 @@ export class SeededRandom implements RandomSource {
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1; // the all-zero state is a fixed point
   }
 
+  /**
+   * A generator started from a raw xoshiro128** state (s[0..3] of the reference code), without
+   * splitmix32: for checking against the reference output. Its `seed` is 0. The all-zero state,
+   * a fixed point of the generator, is refused.
+   */
+  static fromState(state: readonly [number, number, number, number]): SeededRandom {
+    const [a, b, c, d] = state.map((x) => x >>> 0) as [number, number, number, number];
+    if ((a | b | c | d) === 0) throw new SynackError('ERR_SYNACK_BAD_ARGUMENT', 'a xoshiro128** state must not be all zero');
+    const r = new SeededRandom(0);
+    r.a = a;
+    r.b = b;
+    r.c = c;
+    r.d = d;
+    return r;
+  }
+
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
     const t = (this.b << 9) >>> 0;
@@ -72,7 +93,7 @@ export class SeededRandom implements RandomSource {
     return this.nextU32() / 4294967296;
   }
 
-  /** An integer in [0, n) (n >= 1). */
+  /** An integer in [0, n) (n >= 1); `lo + int(hi - lo + 1)` is one in [lo, hi]. */
   int(n: number): number {
     return Math.floor(this.next() * n);
   }

@@ -4,9 +4,9 @@
  * traffic and configuration follow from them, deterministically, so any cell can be replayed from
  * its name.
  */
+import { SeededRandom } from '../../src/link/rng.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import type { LinkConfig } from './pair.js';
-import { Prng } from './prng.js';
 import type { TransferCell } from './transfer.js';
 
 const LOSSES = [0, 0.01, 0.05, 0.2] as const;
@@ -50,7 +50,7 @@ function linkFor(a: Axes): LinkConfig {
   return { delay: a.delay, loss: a.loss, ...faults, ...bw };
 }
 
-function configFor(a: Axes, rng: Prng): Partial<TcpConfig> {
+function configFor(a: Axes, rng: SeededRandom): Partial<TcpConfig> {
   const buffers: Partial<TcpConfig> = {
     small: { sendBufferSize: 8 * 1024, recvBufferSize: 4 * 1024 },
     default: {},
@@ -77,10 +77,10 @@ function configFor(a: Axes, rng: Prng): Partial<TcpConfig> {
 }
 
 export function cellFor(a: Axes): TransferCell {
-  const rng = new Prng(a.seed * 7919 + Math.round(a.loss * 1000) * 31 + a.delay * 17 + FAULTS.indexOf(a.fault));
+  const rng = new SeededRandom(a.seed * 7919 + Math.round(a.loss * 1000) * 31 + a.delay * 17 + FAULTS.indexOf(a.fault));
   const slow = a.bandwidth === '1Mbit' || a.delay === 100 || a.loss >= 0.2;
   const maxBytes = a.buffers === 'large' && !slow ? 4_000_000 : slow ? 150_000 : 600_000;
-  const aToB = rng.int(0, maxBytes);
+  const aToB = rng.int(maxBytes + 1);
   const twoWay = rng.chance(0.3);
   const config = configFor(a, rng);
   // Some cells send every segment through the wire codec (options must encode, checksums verify),
@@ -90,12 +90,12 @@ export function cellFor(a: Axes): TransferCell {
   return {
     seed: a.seed,
     aToB,
-    bToA: twoWay ? rng.int(0, maxBytes / 4) : 0,
+    bToA: twoWay ? rng.int(maxBytes / 4 + 1) : 0,
     halfClose: twoWay && rng.chance(0.5),
     link: { ...linkFor(a), wire },
     config,
-    ...(wrap ? { issA: 0xffffffff - rng.int(0, aToB), issB: 0xffffffff - rng.int(0, 1000) } : {}),
-    ...(rng.chance(0.1) ? { readChunk: rng.int(100, 3000) } : {}),
+    ...(wrap ? { issA: 0xffffffff - rng.int(aToB + 1), issB: 0xffffffff - rng.int(1001) } : {}),
+    ...(rng.chance(0.1) ? { readChunk: 100 + rng.int(2901) } : {}),
   };
 }
 
@@ -117,7 +117,7 @@ export function cellName(a: Axes, c: TransferCell): string {
 }
 
 export function* matrixCells(long: boolean): Generator<Axes> {
-  const pick = new Prng(9293);
+  const pick = new SeededRandom(9293);
   for (const loss of LOSSES) {
     for (const fault of FAULTS) {
       for (const delay of DELAYS) {
@@ -137,10 +137,10 @@ export function* matrixCells(long: boolean): Generator<Axes> {
               loss,
               fault,
               delay,
-              bandwidth: BANDWIDTHS[pick.int(0, 2)]!,
-              buffers: BUFFERS[pick.int(0, 2)]!,
-              options: OPTIONS[pick.int(0, 2)]!,
-              cc: CONTROLLERS[pick.int(0, 1)]!,
+              bandwidth: BANDWIDTHS[pick.int(BANDWIDTHS.length)]!,
+              buffers: BUFFERS[pick.int(BUFFERS.length)]!,
+              options: OPTIONS[pick.int(OPTIONS.length)]!,
+              cc: CONTROLLERS[pick.int(CONTROLLERS.length)]!,
               seed,
             };
           }

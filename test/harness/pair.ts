@@ -20,11 +20,11 @@
  * Invariant: the link copies what it carries, so a segment's bytes are fixed at transmission even
  * when the engine hands out views of its buffers.
  */
+import { SeededRandom } from '../../src/link/rng.js';
 import { TcpConnection } from '../../src/tcp/connection.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import type { TcpEvent } from '../../src/tcp/events.js';
 import { emitTcp, parseTcp, TcpPacket, tcpBufferLength, type TcpRepr } from '../../src/wire/tcp.js';
-import { Prng } from './prng.js';
 
 export interface LinkConfig {
   /** One-way base delay, ms. */
@@ -133,7 +133,7 @@ function before(x: Delivery, y: Delivery): boolean {
 export class Pair {
   readonly a: TcpConnection;
   b: TcpConnection;
-  readonly rng: Prng;
+  readonly rng: SeededRandom;
   readonly link: Required<LinkConfig>;
   readonly trace: TraceEntry[] = [];
   readonly eventsA: TcpEvent[] = [];
@@ -156,7 +156,7 @@ export class Pair {
   private scratch = new Uint8Array(70_000);
 
   constructor(o: PairOptions) {
-    this.rng = new Prng(o.seed);
+    this.rng = new SeededRandom(o.seed);
     this.link = {
       delay: 5,
       jitter: 0,
@@ -246,7 +246,7 @@ export class Pair {
     const n = emitTcp(seg, this.scratch, ip);
     const bytes = this.scratch.slice(0, n);
     if (flip) {
-      const bit = this.rng.int(0, n * 8 - 1);
+      const bit = this.rng.int(n * 8);
       bytes[bit >>> 3] = (bytes[bit >>> 3] ?? 0) ^ (1 << (bit & 7));
     }
     const r = parseTcp(new TcpPacket(bytes), ip);

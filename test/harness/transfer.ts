@@ -6,10 +6,10 @@
  * how each side ended.
  */
 import { createHash } from 'node:crypto';
+import { SeededRandom } from '../../src/link/rng.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import { TcpState } from '../../src/tcp/state.js';
 import { Pair, StreamApp, type LinkConfig } from './pair.js';
-import { Prng } from './prng.js';
 
 export interface TransferCell {
   readonly seed: number;
@@ -59,7 +59,7 @@ export function runTransfer(cell: TransferCell): TransferOutcome {
     ...(cell.issA === undefined ? {} : { issA: cell.issA }),
     ...(cell.issB === undefined ? {} : { issB: cell.issB }),
   });
-  const gen = new Prng(cell.seed ^ 0x5eed);
+  const gen = new SeededRandom(cell.seed ^ 0x5eed);
   const dataA = gen.fill(new Uint8Array(cell.aToB));
   const dataB = gen.fill(new Uint8Array(cell.bToA ?? 0));
   const fromA = new StreamApp(dataA);
