@@ -4,7 +4,8 @@
  * Node uses, `syscall` the operation, and `address`/`port` when known. Messages follow Node's
  * format: "connect ECONNREFUSED 10.0.0.2:80".
  *
- * Every class extends SynackError, so `err.code` is stable for callers and the CLI.
+ * Every class extends SynackError, so `err.code` is stable for callers and the CLI. Every code but
+ * ECONNABORTED (a plain SocketError) has a class of its own that fixes the code and the name.
  */
 import { SynackError } from '../errors.js';
 
@@ -58,66 +59,41 @@ export class SocketError extends SynackError {
   }
 }
 
-/** The peer answered our SYN with a RST: nothing listens there (RFC 9293 3.10.7.3). */
-export class ConnectionRefusedError extends SocketError {
-  constructor(d: SocketErrorDetails) {
-    super('ECONNREFUSED', d);
-    this.name = 'ConnectionRefusedError';
-  }
+/**
+ * The base of the classes below, which differ only in their code and name: a SocketError with
+ * that code, built from the details alone. Each class still is a class of its own (instanceof,
+ * `constructor.name`); `name` is set from a string, so it survives minified browser bundles.
+ */
+function fixedCode<C extends SocketErrorCode>(code: C, name: string): new (d: SocketErrorDetails) => SocketError & { readonly code: C } {
+  return class extends SocketError {
+    declare readonly code: C;
+    constructor(d: SocketErrorDetails) {
+      super(code, d);
+      this.name = name;
+    }
+  };
 }
+
+/** The peer answered our SYN with a RST: nothing listens there (RFC 9293 3.10.7.3). */
+export class ConnectionRefusedError extends fixedCode('ECONNREFUSED', 'ConnectionRefusedError') {}
 
 /** A RST arrived on a synchronized connection (RFC 9293 3.10.7.4). */
-export class ConnectionResetError extends SocketError {
-  constructor(d: SocketErrorDetails) {
-    super('ECONNRESET', d);
-    this.name = 'ConnectionResetError';
-  }
-}
+export class ConnectionResetError extends fixedCode('ECONNRESET', 'ConnectionResetError') {}
 
 /** Retransmissions, keep-alives or the user timeout gave up (RFC 9293 MUST-20, 3.10.8). */
-export class TimedOutError extends SocketError {
-  constructor(d: SocketErrorDetails) {
-    super('ETIMEDOUT', d);
-    this.name = 'TimedOutError';
-  }
-}
+export class TimedOutError extends fixedCode('ETIMEDOUT', 'TimedOutError') {}
 
 /** The port (or 4-tuple) is taken. */
-export class AddressInUseError extends SocketError {
-  constructor(d: SocketErrorDetails) {
-    super('EADDRINUSE', d);
-    this.name = 'AddressInUseError';
-  }
-}
+export class AddressInUseError extends fixedCode('EADDRINUSE', 'AddressInUseError') {}
 
 /** No local address or free ephemeral port for the connection. */
-export class AddressNotAvailableError extends SocketError {
-  constructor(d: SocketErrorDetails) {
-    super('EADDRNOTAVAIL', d);
-    this.name = 'AddressNotAvailableError';
-  }
-}
+export class AddressNotAvailableError extends fixedCode('EADDRNOTAVAIL', 'AddressNotAvailableError') {}
 
 /** No interface of the destination's address family. */
-export class NetworkUnreachableError extends SocketError {
-  constructor(d: SocketErrorDetails) {
-    super('ENETUNREACH', d);
-    this.name = 'NetworkUnreachableError';
-  }
-}
+export class NetworkUnreachableError extends fixedCode('ENETUNREACH', 'NetworkUnreachableError') {}
 
 /** Write after end(), or after the connection went away. */
-export class BrokenPipeError extends SocketError {
-  constructor(d: SocketErrorDetails) {
-    super('EPIPE', d);
-    this.name = 'BrokenPipeError';
-  }
-}
+export class BrokenPipeError extends fixedCode('EPIPE', 'BrokenPipeError') {}
 
 /** The host is not an IP address literal (this stack has no resolver). */
-export class HostNotFoundError extends SocketError {
-  constructor(d: SocketErrorDetails) {
-    super('ENOTFOUND', d);
-    this.name = 'HostNotFoundError';
-  }
-}
+export class HostNotFoundError extends fixedCode('ENOTFOUND', 'HostNotFoundError') {}
