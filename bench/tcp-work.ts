@@ -14,6 +14,8 @@ import { TcpState } from '../src/tcp/state.js';
 import { internetChecksum } from '../src/wire/checksum.js';
 import { emitIpv4, Ipv4Packet, type Ipv4Repr } from '../src/wire/ipv4.js';
 import { emitTcp, parseTcp, TcpPacket, tcpBufferLength, type TcpRepr } from '../src/wire/tcp.js';
+import { DEFAULT_FLUSH_EVERY } from '../src/stack/driver.js';
+import { Simulation } from '../src/stack/sim.js';
 
 const ADDR_A = 0x0a000001;
 const ADDR_B = 0x0a000002;
@@ -202,6 +204,52 @@ export function bulkThroughCodec(total: number, mtu: number, extra: Partial<TcpC
   const ms = performance.now() - t0;
   if (received !== total) throw new Error(`bulk: ${received} of ${total} bytes arrived`);
   return { bytes: received, ms, segments, acks, retransmissions: a.counters.retransmissions };
+}
+
+/**
+ * Bulk transfer of `total` bytes between two whole synack Stacks (src/stack) joined by the in-memory
+ * link (MemoryPair, no faults, no delay) on the virtual scheduler, through the Node-style sockets:
+ * A writes 1 MiB chunks (waiting for 'drain' when write() says so), B counts its 'data' chunks.
+ * This is the path an embedder gets: IP demultiplexing, the packet allocator, the link's delivery
+ * queue, the driver's polls, socket events. 1 MiB buffers as in bulkThroughCodec.
+ */
+export function bulkThroughStacks(total: number, mtu: number): BulkResult {
+  const tcp: Partial<TcpConfig> = { sendBufferSize: 1 << 20, recvBufferSize: 1 << 20 };
+  const sim = new Simulation({ seed: 7, link: { mtu }, a: { tcp }, b: { tcp }, receiveBatch: DEFAULT_FLUSH_EVERY });
+  const chunk = new Uint8Array(1 << 20);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 131) & 0xff;
+  let received = 0;
+  let closed = false;
+  const server = sim.b.createServer((s) => {
+    s.on('data', (d) => {
+      received += d.length;
+    });
+    s.on('end', () => s.end());
+  });
+  server.listen(80);
+  const c = sim.a.connect({ host: '10.0.0.2', port: 80 });
+  let written = 0;
+  const pump = (): void => {
+    while (written < total) {
+      const n = Math.min(chunk.length, total - written);
+      written += n;
+      if (!c.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return;
+    }
+    c.end();
+  };
+  c.on('connect', pump);
+  c.on('drain', pump);
+  c.on('data', () => undefined);
+  c.on('close', () => {
+    closed = true;
+  });
+  const t0 = performance.now();
+  sim.runUntil(() => closed, { until: 3_600_000 });
+  const ms = performance.now() - t0;
+  const k = c.tcpCounters;
+  sim.close();
+  if (received !== total || !closed) throw new Error(`stack bulk: ${received} of ${total} bytes arrived${closed ? '' : ', not closed'}`);
+  return { bytes: received, ms, segments: sim.pair.aToB.stats.sent, acks: sim.pair.bToA.stats.sent, retransmissions: k?.retransmissions ?? 0, ...(process.env.SYNACK_BENCH_COUNTERS ? { counters: k } : {}) } as BulkResult;
 }
 
 /**

@@ -16,7 +16,7 @@
  * `queueLimit`; the random draws for a packet depend only on the seed and the packets before it.
  */
 import { SynackError } from '../errors.js';
-import type { Link, ReceiveCallback, Scheduler } from './link.js';
+import type { BatchReceiveCallback, Link, ReceiveCallback, Scheduler } from './link.js';
 import { SeededRandom } from './rng.js';
 
 export interface FaultOptions {
@@ -224,6 +224,7 @@ export class LinkDirection {
 /** One end of the pair. */
 export class MemoryLinkEnd implements Link {
   private cb: ReceiveCallback | undefined;
+  private batchCb: BatchReceiveCallback | undefined;
   private closed = false;
 
   constructor(
@@ -243,23 +244,51 @@ export class MemoryLinkEnd implements Link {
 
   send(packet: Uint8Array): void {
     if (this.closed) return;
-    this.pair.transmit(this, packet);
+    this.pair.transmit(this, [packet]);
+  }
+
+  /**
+   * Several packets in order (a stack's poll output). Each meets the fault model exactly as if sent
+   * alone; those that arrive at the same instant are handed over as one batch (see onPackets).
+   */
+  sendMany(packets: readonly Uint8Array[]): void {
+    if (this.closed) return;
+    this.pair.transmit(this, packets);
   }
 
   onReceive(cb: ReceiveCallback): void {
     this.cb = cb;
   }
 
+  /**
+   * Receive in batches: the packets of one sendMany call that arrive at the same instant come in
+   * one call, as a NIC hands a driver what one interrupt found (and GRO merges it). Without it,
+   * each packet comes through onReceive on its own.
+   */
+  onPackets(cb: BatchReceiveCallback): void {
+    this.batchCb = cb;
+  }
+
   close(): void {
     this.closed = true;
     this.cb = undefined;
+    this.batchCb = undefined;
   }
 
-  /** @internal delivery from the pair */
-  deliver(packet: Uint8Array): boolean {
-    if (this.closed || this.cb === undefined) return false;
-    this.cb(packet);
-    return true;
+  /** @internal delivery from the pair; returns how many packets were taken. */
+  deliver(packets: readonly Uint8Array[]): number {
+    if (this.closed) return 0;
+    if (this.batchCb !== undefined) {
+      this.batchCb(packets);
+      return packets.length;
+    }
+    const cb = this.cb;
+    if (cb === undefined) return 0;
+    for (const p of packets) {
+      if (this.closed) return 0;
+      cb(p);
+    }
+    return packets.length;
   }
 }
 
@@ -302,31 +331,50 @@ export class MemoryPair {
     };
   }
 
-  /** @internal */
-  transmit(from: MemoryLinkEnd, packet: Uint8Array): void {
-    if (packet.length > this.mtu && this.mtuAction === 'error') {
-      throw new SynackError('ERR_SYNACK_LINK_MTU', `packet of ${packet.length} bytes exceeds the link MTU ${this.mtu}`);
-    }
+  /**
+   * @internal Route `packets` (in order) from `from`; schedule one delivery per distinct arrival
+   * time. Nothing else is scheduled while this runs, so packets grouped by arrival time reach the
+   * receiver in exactly the order separate deliveries would have had.
+   */
+  transmit(from: MemoryLinkEnd, packets: readonly Uint8Array[]): void {
     const to = from === this.a ? this.b : this.a;
     const dir = from.out;
-    const r = dir.route(packet, this.mtu);
     const time = this.sched.now();
-    for (const c of r.copies) {
-      this.sched.schedule(c.at, () => {
-        if (to.deliver(c.data)) dir.stats.delivered++;
-      });
-    }
-    if (this.observers.length > 0) {
-      const first = r.copies[0];
-      const e: WireEvent = {
-        time,
-        from: from.side,
-        packet,
-        fate: r.fate,
-        reordered: r.reordered,
-        ...(first !== undefined ? { deliverAt: first.at } : {}),
-      };
-      for (const o of this.observers) o(e);
+    let batches: Map<number, Uint8Array[]> | undefined;
+    try {
+      for (const packet of packets) {
+        if (packet.length > this.mtu && this.mtuAction === 'error') {
+          throw new SynackError('ERR_SYNACK_LINK_MTU', `packet of ${packet.length} bytes exceeds the link MTU ${this.mtu}`);
+        }
+        const r = dir.route(packet, this.mtu);
+        for (const c of r.copies) {
+          batches ??= new Map();
+          const same = batches.get(c.at);
+          if (same !== undefined) same.push(c.data);
+          else batches.set(c.at, [c.data]);
+        }
+        if (this.observers.length > 0) {
+          const first = r.copies[0];
+          const e: WireEvent = {
+            time,
+            from: from.side,
+            packet,
+            fate: r.fate,
+            reordered: r.reordered,
+            ...(first !== undefined ? { deliverAt: first.at } : {}),
+          };
+          for (const o of this.observers) o(e);
+        }
+      }
+    } finally {
+      // Packets routed before one that threw (mtuAction 'error') still go, as separate sends would.
+      if (batches !== undefined) {
+        for (const [at, batch] of batches) {
+          this.sched.schedule(at, () => {
+            dir.stats.delivered += to.deliver(batch);
+          });
+        }
+      }
     }
   }
 }

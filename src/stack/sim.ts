@@ -9,6 +9,7 @@
  *
  * Invariant: nothing here reads a host clock or host randomness.
  */
+import { SynackError } from '../errors.js';
 import { MemoryPair, type FaultOptions, type MemoryPairOptions } from '../link/memory.js';
 import { SeededRandom } from '../link/rng.js';
 import { VirtualScheduler, type RunLimit } from '../link/scheduler.js';
@@ -36,6 +37,13 @@ export interface SimulationOptions {
   readonly b?: SimHostOptions;
   /** Link faults and MTU (both directions; aToB / bToA override). */
   readonly link?: FaultOptions & Pick<MemoryPairOptions, 'mtu' | 'mtuAction' | 'aToB' | 'bToA'>;
+  /**
+   * Packets arriving together that a host takes before it answers (StackDriver.flushEvery).
+   * Default 1: every packet is answered on its own, so the ACK clock is the textbook one (an ACK
+   * for every second full-sized segment, RFC 5681 4.2). Larger values batch like a NIC with GRO
+   * (the StackDriver's own default is 16): one ACK per batch, faster, with stretch ACKs.
+   */
+  readonly receiveBatch?: number;
 }
 
 export class Simulation {
@@ -58,6 +66,9 @@ export class Simulation {
     this.b = makeHost(options.b, 'B', ['10.0.0.2'], root.fork(), clock, mtu);
     this.driverA = new StackDriver(this.a, this.scheduler, [this.pair.a]);
     this.driverB = new StackDriver(this.b, this.scheduler, [this.pair.b]);
+    const batch = options.receiveBatch ?? 1;
+    if (!Number.isInteger(batch) || batch < 1) throw new SynackError('ERR_SYNACK_BAD_ARGUMENT', `receiveBatch must be an integer >= 1, got ${batch}`);
+    this.driverA.flushEvery = this.driverB.flushEvery = batch;
   }
 
   now(): number {

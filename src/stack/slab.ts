@@ -1,5 +1,5 @@
 /**
- * Buffers for outgoing packets, carved from shared slabs: `alloc(n)` returns a zeroed
+ * Buffers for outgoing packets and read chunks, carved from shared slabs: `alloc(n)` returns a zeroed
  * `Uint8Array` of n bytes that is a view into a 64 KiB ArrayBuffer shared with the packets
  * allocated just before and after it. A typed array of a packet's size is otherwise its own
  * backing store (a calloc and a GC finalizer each, about 0.9 us for 1500 bytes in V8 against

@@ -33,6 +33,7 @@ import type { TcpCounters, TcpEvent } from '../tcp/events.js';
 import { TcpState } from '../tcp/state.js';
 import { familyName, formatAddress, parseAddress, type IpAddress } from './address.js';
 import { Emitter } from './emitter.js';
+import { PacketAllocator } from './slab.js';
 import {
   BrokenPipeError,
   ConnectionRefusedError,
@@ -47,6 +48,19 @@ import type { ConnectionOwner, Listener, Stack, StackConnection } from './stack.
 export const WRITE_HIGH_WATER_MARK = 16 * 1024;
 /** Largest chunk handed to one 'data' event. */
 const READ_CHUNK = 64 * 1024;
+
+/**
+ * Chunks handed to 'data' and read() are carved from shared slabs (as Node's Buffer pool does for
+ * small buffers): a typed array of its own costs a calloc and a GC finalizer, several times the copy
+ * of a segment's worth of bytes. A chunk is the caller's to keep; its slab is never reused.
+ */
+const chunks = new PacketAllocator();
+
+function readChunk(conn: { readonly readableBytes: number; readInto(dst: Uint8Array): number }, max: number): Uint8Array {
+  const out = chunks.alloc(Math.min(max, conn.readableBytes));
+  conn.readInto(out);
+  return out;
+}
 
 export type ReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed';
 
@@ -383,7 +397,7 @@ export class TcpSocket extends Emitter<SocketEvents> implements ConnectionOwner 
     this.readableSignalled = false;
     const conn = b.conn;
     if (conn.readableBytes > 0) {
-      const chunk = conn.read(Math.max(1, max));
+      const chunk = readChunk(conn, Math.max(1, max));
       this.bytesRead += chunk.length;
       this.touch();
       b.kick(); // reading may open the window (a window update)
@@ -410,7 +424,7 @@ export class TcpSocket extends Emitter<SocketEvents> implements ConnectionOwner 
     if (this.flowing === true) {
       let took = false;
       while (this.flowing === true && !this.destroyed && conn.readableBytes > 0) {
-        const chunk = conn.read(READ_CHUNK);
+        const chunk = readChunk(conn, READ_CHUNK);
         took = true;
         this.bytesRead += chunk.length;
         this.touch();

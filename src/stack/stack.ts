@@ -425,6 +425,8 @@ export class Stack {
   private readonly packets = new PacketAllocator();
   /** The connection the last segment was for (a one-entry demux cache). */
   private lastConn: StackConnection | undefined;
+  /** Set by tcpIn when a segment's ACK must go out before the next packet (see receiveMany). */
+  private ackOwedNow = false;
   /** Every connection's next deadline (engine timers and the owner's timer), earliest first. */
   private readonly deadlines = new DeadlineHeap<StackConnection>();
   private lastNow = 0;
@@ -501,16 +503,20 @@ export class Stack {
    * `receive`, but what the connections owe in answer is flushed only after every `flushEvery`
    * packets or `flushBytes` bytes, and at the end: a connection that received several segments meanwhile sends one
    * cumulative ACK for them (as Linux does for a GRO-merged packet) instead of one per two
-   * segments, and its application sees the data in larger reads. Never throws on bad input.
+   * segments, and its application sees the data in larger reads. A segment whose ACK RFC 5681 4.2
+   * wants sent at once (out of order, filling a gap, a duplicate) is answered before the next packet
+   * is taken, as Linux answers each out-of-order segment GRO did not merge: the sender needs every
+   * duplicate ACK for its fast retransmit. Never throws on bad input.
    */
   receiveMany(now: number, packets: readonly Uint8Array[], iface = 0, flushEvery = Infinity, flushBytes = Infinity): void {
     this.setNow(now);
     let n = 0;
     let bytes = 0;
     for (const p of packets) {
+      this.ackOwedNow = false;
       this.input(now, p, iface);
       bytes += p.length;
-      if (++n >= flushEvery || bytes >= flushBytes) {
+      if (++n >= flushEvery || bytes >= flushBytes || this.ackOwedNow) {
         this.flush(now);
         n = 0;
         bytes = 0;
@@ -1076,6 +1082,7 @@ export class Stack {
         this.remove(e);
       } else {
         e.conn.handleSegment(now, seg, meta);
+        if (e.conn.ackPerSegment) this.ackOwedNow = true;
         this.markDirty(e);
         return;
       }

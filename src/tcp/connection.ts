@@ -274,6 +274,8 @@ export class TcpConnection {
 
   // Output flags.
   private ackNow!: boolean;
+  /** The ACK owed is one RFC 5681 4.2 wants per segment (out of order, gap filled, duplicate). */
+  private ackEach!: boolean;
   private fastRetransmitNow!: boolean;
   private probeNow!: boolean;
   private keepaliveNow!: boolean;
@@ -432,6 +434,7 @@ export class TcpConnection {
     this.challengeStart = -Infinity;
     this.challengeCount = 0;
     this.ackNow = false;
+    this.ackEach = false;
     this.fastRetransmitNow = false;
     this.probeNow = false;
     this.keepaliveNow = false;
@@ -493,6 +496,16 @@ export class TcpConnection {
   }
 
   /** Bytes that `read` can return now. */
+  /**
+   * True when the ACK this connection owes answers one particular segment (an out-of-order one, one
+   * that filled a gap, a duplicate): RFC 5681 4.2 wants it sent at once, before the next segment is
+   * processed, so a stack that takes packets in batches must poll before going on (duplicate ACKs
+   * merged into one would starve the sender's fast retransmit).
+   */
+  get ackPerSegment(): boolean {
+    return this.ackEach;
+  }
+
   get readableBytes(): number {
     return this.rcvBuf.length;
   }
@@ -1083,6 +1096,7 @@ export class TcpConnection {
       } else {
         this.drop('out-of-window');
         this.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+        this.ackEach = true;
         this.lastRecvAt = now;
         // RFC 2883: report data received twice (below RCV.NXT) in a D-SACK block.
         if (payloadLen > 0 && seqLe(seqAdd(seq, payloadLen), this.rcvNxt)) this.noteDuplicate(seq, seqAdd(seq, payloadLen));
@@ -1244,6 +1258,7 @@ export class TcpConnection {
         if (fin) this.pendingFinSeq = seqAdd(seq, n);
       }
       this.ackNow = true;
+      this.ackEach = true;
       return;
     }
     // In order.
@@ -1264,6 +1279,7 @@ export class TcpConnection {
         this.rcvUnacked += extra;
       }
       filled = true;
+      this.ackEach = true;
     }
     if (!this.readableQueued) {
       this.readableQueued = true;
@@ -2318,6 +2334,7 @@ export class TcpConnection {
       }
       this.lastAckSent = this.rcvNxt;
       this.ackNow = false;
+      this.ackEach = false;
       this.tDelayedAck = NEVER;
       this.rcvUnacked = 0;
       if (this.sndUp !== undefined && seqGt(this.sndUp, seq)) {

@@ -115,6 +115,29 @@ describe('MemoryPair', () => {
     );
   });
 
+  test('sendMany: the fates are those of separate sends; copies arriving at one instant come as one batch, in order', () => {
+    const opts = { seed: 11, loss: 0.2, duplicate: 0.2, reorder: 0.2, delay: 5 };
+    // The same packets sent one by one through onReceive ...
+    const one = pair(opts);
+    for (let i = 0; i < 200; i++) one.p.a.send(pkt(i));
+    one.s.runUntil(() => false);
+    // ... and in one sendMany through onPackets.
+    const s = new VirtualScheduler();
+    const p = new MemoryPair({ scheduler: s, ...opts });
+    const batches: { t: number; ids: number[] }[] = [];
+    p.b.onPackets((ps) => batches.push({ t: s.now(), ids: ps.map((x) => x[0] as number) }));
+    p.a.sendMany(Array.from({ length: 200 }, (_, i) => pkt(i)));
+    s.runUntil(() => false);
+    assert.deepEqual(
+      batches.flatMap((b) => b.ids.map((id) => [b.t, id])),
+      one.atB.map((x) => [x.t, x.d[0]]),
+      'the same packets at the same times in the same order',
+    );
+    assert.ok(batches.length < one.atB.length, 'fewer deliveries than packets');
+    assert.ok(new Set(batches.map((b) => b.t)).size === batches.length, 'one batch per arrival instant');
+    assert.equal(p.aToB.stats.delivered, one.p.aToB.stats.delivered);
+  });
+
   test('loss, duplication and corruption happen at about their rates; a corrupted copy differs in exactly one bit', () => {
     const { s, p, atB, wire } = pair({ seed: 3, loss: 0.1, duplicate: 0.05, corrupt: 0.05 });
     const n = 10_000;

@@ -82,6 +82,22 @@ describe('Stack.receiveMany', () => {
     });
   }
 
+  it('answers each out-of-order segment of a batch with its own duplicate ACK, and the gap filler at once (RFC 5681 4.2)', () => {
+    const c = established();
+    const ps = segments(c.seq, c.ack, c.srcPort, 8);
+    // Segment 2 is missing from the batch: 0 and 1 arrive in order, 3..7 out of order, then 2.
+    const batch = [ps[0], ps[1], ps[3], ps[4], ps[5], ps[6], ps[7], ps[2]] as Uint8Array[];
+    c.h.stack.receiveMany(c.h.now, batch, 0, 16);
+    const acks = c.h.out().filter((d) => d.tcp !== undefined && (d.tcp.flags & ACK) !== 0).map((d) => d.tcp?.ack);
+    const hole = (c.seq + 2 * MSS) >>> 0;
+    // One ACK may cover 0-1 before the first out-of-order segment or be merged into the first
+    // duplicate; then five duplicate ACKs for the hole (one per out-of-order segment: enough for the
+    // sender's three-duplicate-ACK fast retransmit), then the cumulative ACK when segment 2 fills it.
+    assert.equal(acks.filter((a) => a === hole).length, 5, `duplicate ACKs for the hole: ${acks.join(' ')}`);
+    assert.equal(acks[acks.length - 1], (c.seq + 8 * MSS) >>> 0);
+    assert.equal(c.read(), 8 * MSS);
+  });
+
   it('drops bad packets inside a batch (counted, not thrown) and processes the rest', () => {
     const c = established();
     const good = segments(c.seq, c.ack, c.srcPort, 4);
