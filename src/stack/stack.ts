@@ -58,12 +58,15 @@ import {
   parseIpv6,
   parseTcpOptions,
   tcpBufferLength,
-  TcpPacket,
+  TCP_HEADER_LEN,
   walkIpv6Chain,
   type IcmpRepr,
   type IpAddressPair,
   type TcpRepr,
 } from '../wire/index.js';
+import { u16, u32 } from '../wire/bytes.js';
+import { checksumAdd, checksumFinish } from '../wire/checksum.js';
+import { pseudoHeaderSum } from '../wire/ip.js';
 import {
   addressBytes,
   addressEquals,
@@ -903,19 +906,24 @@ export class Stack {
     const dst = v.dst;
     if (!this.ownsAddress(dst)) return this.drop('ip-not-for-us', iface, packet);
     if (isInvalidSource(src, this.onLoopback(iface))) return this.drop('ip-bad-source', iface, packet); // RFC 1122 3.2.1.3, MUST-63
-    let payload = v.payload;
     const protocol = v.protocol;
+    // The payload as a range of `packet` (no view made for it on the common path).
+    let body = packet;
+    let start = v.headerLength;
+    let end = v.totalLength;
     if (v.moreFragments || v.fragmentOffset > 0) {
       const key = `${src}|${dst}|${protocol}|${v.identification}`;
-      const r = this.reasm4.add(now, key, v.fragmentOffset, payload, v.moreFragments, { protocol });
+      const r = this.reasm4.add(now, key, v.fragmentOffset, v.payload, v.moreFragments, { protocol });
       if (r.status === 'dropped') return this.drop(r.reason as FragmentDropReason, iface, packet);
       if (r.status === 'incomplete') return;
       this.counters.reassembled++;
-      payload = r.data;
+      body = r.data;
+      start = 0;
+      end = body.length;
     }
     const pair: IpAddressPair = { src, dst };
-    if (protocol === 6) this.tcpIn(now, iface, pair, dst, src, payload, packet);
-    else if (protocol === 1) this.icmpv4In(now, iface, src, dst, payload, packet);
+    if (protocol === 6) this.tcpIn(now, iface, pair, dst, src, body, start, end, packet);
+    else if (protocol === 1) this.icmpv4In(now, iface, src, dst, body.subarray(start, end), packet);
     else this.drop('ip-unknown-protocol', iface, packet);
   }
 
@@ -1000,10 +1008,10 @@ export class Stack {
       return;
     }
     if (!chain.upperHeaderPresent) return this.drop('ip-unknown-protocol', iface, packet);
-    const upper = packet.subarray(chain.upperOffset, chain.upperOffset + chain.upperLength);
     const pair = ipv6PseudoHeaderAddresses(repr, chain);
-    if (chain.upperProtocol === 6) this.tcpIn(now, iface, pair, repr.dst, repr.src, upper, packet);
-    else if (chain.upperProtocol === 58) this.icmpv6In(now, iface, repr.src, repr.dst, upper, packet, pair);
+    const upperEnd = chain.upperOffset + chain.upperLength;
+    if (chain.upperProtocol === 6) this.tcpIn(now, iface, pair, repr.dst, repr.src, packet, chain.upperOffset, upperEnd, packet);
+    else if (chain.upperProtocol === 58) this.icmpv6In(now, iface, repr.src, repr.dst, packet.subarray(chain.upperOffset, upperEnd), packet, pair);
     else this.drop('ip-unknown-protocol', iface, packet);
   }
 
@@ -1043,22 +1051,30 @@ export class Stack {
   // ------------------------------------------------------------------------------------------
   // TCP
 
-  private tcpIn(now: number, iface: number, pair: IpAddressPair, local: IpAddress, remote: IpAddress, bytes: Uint8Array, packet: Uint8Array): void {
-    const tv = new TcpPacket(bytes);
-    if (tv.check() !== undefined) return this.drop('tcp-malformed', iface, packet);
-    if (!tv.verifyChecksum(pair)) return this.drop('tcp-bad-checksum', iface, packet); // RFC 9293 3.1, MUST-2/3
-    if (tv.srcPort === 0 || tv.dstPort === 0) return this.drop('tcp-bad-port', iface, packet);
-    const opts = parseTcpOptions(tv.optionBytes);
+  /**
+   * The TCP segment at bytes[start, end) (the IP payload; read in place, so the only view made is
+   * the payload's).
+   */
+  private tcpIn(now: number, iface: number, pair: IpAddressPair, local: IpAddress, remote: IpAddress, bytes: Uint8Array, start: number, end: number, packet: Uint8Array): void {
+    const n = end - start;
+    const hl = n >= TCP_HEADER_LEN ? ((bytes[start + 12] as number) >>> 4) * 4 : 0;
+    if (hl < TCP_HEADER_LEN || hl > n) return this.drop('tcp-malformed', iface, packet);
+    // RFC 9293 3.1, MUST-2/3: the checksum over the pseudo-header and the whole segment.
+    if (checksumFinish(checksumAdd(pseudoHeaderSum(pair, 6, n), bytes, start, end)) !== 0) return this.drop('tcp-bad-checksum', iface, packet);
+    const srcPort = u16(bytes, start);
+    const dstPort = u16(bytes, start + 2);
+    if (srcPort === 0 || dstPort === 0) return this.drop('tcp-bad-port', iface, packet);
+    const opts = parseTcpOptions(bytes, TCP_HEADER_LEN, start + TCP_HEADER_LEN, start + hl);
     const seg: TcpRepr = {
-      srcPort: tv.srcPort,
-      dstPort: tv.dstPort,
-      seq: tv.seq,
-      ack: tv.ack,
-      flags: tv.flags,
-      window: tv.window,
-      urgentPointer: tv.urgentPointer,
+      srcPort,
+      dstPort,
+      seq: u32(bytes, start + 4),
+      ack: u32(bytes, start + 8),
+      flags: u16(bytes, start + 12) & 0x1ff,
+      window: u16(bytes, start + 14),
+      urgentPointer: u16(bytes, start + 18),
       options: opts.options,
-      payload: tv.payload,
+      payload: bytes.subarray(start + hl, end),
     };
     // MUST-7: an illegal option length is the engine's to judge (after its sequence checks).
     const meta: SegmentMeta | undefined = opts.error !== undefined ? { optionError: true } : undefined;
@@ -1152,10 +1168,10 @@ export class Stack {
     let buf: Uint8Array;
     if (typeof local === 'number') {
       buf = this.ipv4Packet(local, remote as number, 6, len, dscp);
-      emitTcp(seg, buf.subarray(20), { src: local, dst: remote as number });
+      emitTcp(seg, buf, { src: local, dst: remote as number }, 20);
     } else {
       buf = this.ipv6Packet(local, remote as Uint8Array, 6, len, dscp);
-      emitTcp(seg, buf.subarray(40), { src: local, dst: remote as Uint8Array });
+      emitTcp(seg, buf, { src: local, dst: remote as Uint8Array }, 40);
     }
     this.onTransmit?.({ iface, packet: buf, state });
     this.output(iface, buf);

@@ -82,7 +82,8 @@ export class ByteRing {
     const size = this.buf.length;
     const p = (this.head + offset) % size;
     const first = Math.min(n, size - p);
-    this.buf.set(src.subarray(start, start + first), p);
+    // (A view is made only when part of `src` is taken: creating one costs more than a segment's copy.)
+    this.buf.set(start === 0 && first === src.length ? src : src.subarray(start, start + first), p);
     if (first < n) this.buf.set(src.subarray(start + first, end), 0);
     if (offset + n > this.extent) this.extent = offset + n;
   }

@@ -145,6 +145,10 @@ export interface TcpOptionList {
   readonly error?: WireError;
 }
 
+/** The one NOP value every option list shares (reprs are read-only). */
+const NOP: TcpOption = Object.freeze({ kind: 1, name: 'nop' });
+const NOP_NOP_TS_OFFSETS: readonly number[] = Object.freeze([20, 21, 22]);
+
 function badOption(options: TcpOption[], offsets: number[], message: string, offset: number): TcpOptionList {
   return { options, offsets, error: new WireError(WireErrorCode.BAD_OPTION, message, offset) };
 }
@@ -159,12 +163,20 @@ function badOption(options: TcpOption[], offsets: number[], message: string, off
  * length for MSS (4), window scale (3), SACK-permitted (2), timestamps (10), SACK (2 + 8n, n >= 1) -
  * is reported with its offset and ends the walk (MUST-7).
  */
-export function parseTcpOptions(bytes: Uint8Array, base = TCP_HEADER_LEN): TcpOptionList {
+export function parseTcpOptions(bytes: Uint8Array, base = TCP_HEADER_LEN, start = 0, end = bytes.length): TcpOptionList {
+  // The usual option area of an established connection (Linux, and our engine): NOP, NOP,
+  // timestamps. Shared NOP values and offsets: reprs are read-only.
+  if (end - start === 12 && bytes[start] === 1 && bytes[start + 1] === 1 && bytes[start + 2] === 8 && bytes[start + 3] === 10) {
+    const ts: TcpOption = { kind: 8, name: 'timestamps', tsval: u32(bytes, start + 4), tsecr: u32(bytes, start + 8) };
+    return { options: [NOP, NOP, ts], offsets: base === TCP_HEADER_LEN ? NOP_NOP_TS_OFFSETS : [base, base + 1, base + 2] };
+  }
   const options: TcpOption[] = [];
   const offsets: number[] = [];
   // (No closures here: this runs per segment, and bundlers that keep function names wrap each one.)
+  // Offsets are reported from `base` at bytes[start]; the walk indexes bytes[start + i].
+  const n = end - start;
+  if (start !== 0) return parseTcpOptions(bytes.subarray(start, end), base);
   let i = 0;
-  const n = bytes.length;
   while (i < n) {
     const kind = bytes[i] as number;
     if (kind === TcpOptionKind.EOL) {
@@ -173,7 +185,7 @@ export function parseTcpOptions(bytes: Uint8Array, base = TCP_HEADER_LEN): TcpOp
       break;
     }
     if (kind === TcpOptionKind.NOP) {
-      options.push({ kind: 1, name: 'nop' });
+      options.push(NOP);
       offsets.push(base + i);
       i++;
       continue;
@@ -242,6 +254,7 @@ export function tcpOptionLength(o: TcpOption): number {
 
 /** Bytes the options take, before padding to a multiple of 4. */
 export function tcpOptionsLength(options: readonly TcpOption[]): number {
+  if (isNopNopTs(options)) return 12;
   let n = 0;
   for (const o of options) n += tcpOptionLength(o);
   return n;
@@ -251,7 +264,24 @@ export function tcpOptionsLength(options: readonly TcpOption[]): number {
  * Write the options at buffer[offset...] and zero-pad (end-of-option-list bytes) to a multiple of
  * 4; returns the padded length. Throws INVALID_REPR for values out of range or more than 40 bytes.
  */
+/** NOP, NOP, timestamps: what every segment of an established connection with timestamps carries. */
+function isNopNopTs(options: readonly TcpOption[]): boolean {
+  return options.length === 3 && options[0]?.kind === 1 && options[1]?.kind === 1 && options[2]?.kind === 8;
+}
+
 export function emitTcpOptions(options: readonly TcpOption[], buffer: Uint8Array, offset: number): number {
+  const ts = isNopNopTs(options) ? (options[2] as Extract<TcpOption, { name: 'timestamps' }>) : undefined;
+  if (ts !== undefined && ts.tsval >>> 0 === ts.tsval && ts.tsecr >>> 0 === ts.tsecr) {
+    // (Out-of-range values take the general path below, which says which one.)
+    checkBuffer(buffer, offset + 12, 'TCP options');
+    buffer[offset] = 1;
+    buffer[offset + 1] = 1;
+    buffer[offset + 2] = 8;
+    buffer[offset + 3] = 10;
+    put32(buffer, offset + 4, ts.tsval);
+    put32(buffer, offset + 8, ts.tsecr);
+    return 12;
+  }
   const raw = tcpOptionsLength(options);
   if (raw > TCP_MAX_OPTIONS_LEN) {
     throw new WireError(WireErrorCode.INVALID_REPR, `TCP options take ${raw} bytes, at most ${TCP_MAX_OPTIONS_LEN} fit`, -1);
@@ -491,35 +521,47 @@ export function tcpBufferLength(repr: TcpRepr): number {
 }
 
 /**
- * Write the segment (header, options zero-padded to 4 bytes, payload) into buffer[0, tcpBufferLength)
- * and fill in the checksum for the pseudo-header of `ip`; returns the length written. The payload
- * copy is skipped when `repr.payload` already sits at buffer[headerLength] (built in place).
+ * Write the segment (header, options zero-padded to 4 bytes, payload) into
+ * buffer[offset, offset + tcpBufferLength) and fill in the checksum for the pseudo-header of `ip`;
+ * returns the length written. The payload copy is skipped when `repr.payload` already sits at
+ * buffer[offset + headerLength] (built in place). Throws INVALID_REPR for a field out of range.
  */
-export function emitTcp(repr: TcpRepr, buffer: Uint8Array, ip: IpAddressPair): number {
-  checkUint(repr.srcPort, 0xffff, 'TCP source port');
-  checkUint(repr.dstPort, 0xffff, 'TCP destination port');
-  checkUint(repr.seq, 0xffffffff, 'TCP sequence number');
-  checkUint(repr.ack, 0xffffffff, 'TCP acknowledgment number');
-  checkUint(repr.flags, 0x1ff, 'TCP flags');
-  checkUint(repr.window, 0xffff, 'TCP window');
-  checkUint(repr.urgentPointer, 0xffff, 'TCP urgent pointer');
+export function emitTcp(repr: TcpRepr, buffer: Uint8Array, ip: IpAddressPair, offset = 0): number {
+  // One test for the usual case (every field in range), the named checks only to say which is not.
+  if (
+    (repr.srcPort & 0xffff) !== repr.srcPort ||
+    (repr.dstPort & 0xffff) !== repr.dstPort ||
+    (repr.window & 0xffff) !== repr.window ||
+    (repr.urgentPointer & 0xffff) !== repr.urgentPointer ||
+    (repr.flags & 0x1ff) !== repr.flags ||
+    repr.seq >>> 0 !== repr.seq ||
+    repr.ack >>> 0 !== repr.ack
+  ) {
+    checkUint(repr.srcPort, 0xffff, 'TCP source port');
+    checkUint(repr.dstPort, 0xffff, 'TCP destination port');
+    checkUint(repr.seq, 0xffffffff, 'TCP sequence number');
+    checkUint(repr.ack, 0xffffffff, 'TCP acknowledgment number');
+    checkUint(repr.flags, 0x1ff, 'TCP flags');
+    checkUint(repr.window, 0xffff, 'TCP window');
+    checkUint(repr.urgentPointer, 0xffff, 'TCP urgent pointer');
+  }
   const hl = tcpHeaderLength(repr);
   if (hl > TCP_MAX_HEADER_LEN) {
     throw new WireError(WireErrorCode.INVALID_REPR, `TCP header would be ${hl} bytes, at most 60`, -1);
   }
   const total = hl + repr.payload.length;
-  checkBuffer(buffer, total, 'TCP segment');
-  put16(buffer, 0, repr.srcPort);
-  put16(buffer, 2, repr.dstPort);
-  put32(buffer, 4, repr.seq);
-  put32(buffer, 8, repr.ack);
-  put16(buffer, 12, ((hl >>> 2) << 12) | repr.flags);
-  put16(buffer, 14, repr.window);
-  put16(buffer, 16, 0);
-  put16(buffer, 18, repr.urgentPointer);
-  emitTcpOptions(repr.options, buffer, TCP_HEADER_LEN);
-  copyInto(buffer, hl, repr.payload);
-  put16(buffer, 16, checksumFinish(checksumAdd(pseudoHeaderSum(ip, 6, total), buffer, 0, total)));
+  checkBuffer(buffer, offset + total, 'TCP segment');
+  put16(buffer, offset, repr.srcPort);
+  put16(buffer, offset + 2, repr.dstPort);
+  put32(buffer, offset + 4, repr.seq);
+  put32(buffer, offset + 8, repr.ack);
+  put16(buffer, offset + 12, ((hl >>> 2) << 12) | repr.flags);
+  put16(buffer, offset + 14, repr.window);
+  put16(buffer, offset + 16, 0);
+  put16(buffer, offset + 18, repr.urgentPointer);
+  if (hl > TCP_HEADER_LEN) emitTcpOptions(repr.options, buffer, offset + TCP_HEADER_LEN);
+  copyInto(buffer, offset + hl, repr.payload);
+  put16(buffer, offset + 16, checksumFinish(checksumAdd(pseudoHeaderSum(ip, 6, total), buffer, offset, offset + total)));
   return total;
 }
 
@@ -633,7 +675,6 @@ export interface TcpOptionsSpec {
   readonly sackBlocks?: readonly SackBlock[];
 }
 
-const NOP: TcpOption = { kind: 1, name: 'nop' };
 
 /**
  * Options in the order and alignment Linux writes them (net/ipv4/tcp_output.c, tcp_options_write):
