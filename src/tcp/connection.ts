@@ -68,6 +68,8 @@ const NO_BLOCKS: readonly SackBlock[] = [];
 const NO_OPTIONS: readonly TcpOption[] = [];
 /** RFC 8985 7.2 TLP.max_ack_delay: the peer's worst-case delayed-ACK time, when it is not known. */
 const TLP_MAX_ACK_DELAY = 200;
+/** The least probe timeout, ms (see armPto). */
+const TLP_MIN_PTO = 2;
 /** The out-of-order queue of every connection that has none (never mutated). */
 const NO_RANGES = new RangeSet(0);
 
@@ -1570,7 +1572,10 @@ export class TcpConnection {
       return;
     }
     const srtt = this.rtt.srtt;
-    let pto = srtt === undefined ? 1000 : 2 * srtt;
+    // A floor (Linux adds TCP_TIMEOUT_MIN, 2 ms): with an RTT near zero (a host-local or virtual
+    // zero-delay path) 2 SRTT would expire at the very instant the flight left, before its ACK can
+    // be processed, and every flight would carry a spurious probe.
+    let pto = srtt === undefined ? 1000 : Math.max(2 * srtt, TLP_MIN_PTO);
     if (srtt !== undefined && seqDiff(this.sndMax, this.sndUna) <= this.effMssBase) pto += TLP_MAX_ACK_DELAY;
     this.tPto = Math.min(now + pto, this.tRetransmit);
   }

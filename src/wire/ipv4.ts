@@ -424,22 +424,36 @@ export function emitIpv4(repr: Ipv4Repr, buffer: Uint8Array): number {
   if (repr.options.length % 4 !== 0 || repr.options.length > 40) {
     throw new WireError(WireErrorCode.INVALID_REPR, `IPv4 options must be a multiple of 4 bytes, at most 40; got ${repr.options.length}`, -1);
   }
-  checkUint(repr.src, 0xffffffff, 'IPv4 source');
-  checkUint(repr.dst, 0xffffffff, 'IPv4 destination');
-  checkUint(repr.protocol, 0xff, 'IPv4 protocol');
-  checkUint(repr.ttl, 0xff, 'IPv4 TTL');
-  checkUint(repr.dscp, 0x3f, 'IPv4 DSCP');
-  checkUint(repr.ecn, 3, 'IPv4 ECN');
-  checkUint(repr.identification, 0xffff, 'IPv4 identification');
-  checkUint(repr.fragmentOffset, 0x1fff * 8, 'IPv4 fragment offset');
-  if (repr.fragmentOffset % 8 !== 0) {
-    throw new WireError(WireErrorCode.INVALID_REPR, `IPv4 fragment offset ${repr.fragmentOffset} is not a multiple of 8`, -1);
+  const total = hl + repr.payloadLength;
+  // One test for the usual case (every field in range); the named checks only to say which is not.
+  if (
+    repr.src >>> 0 !== repr.src ||
+    repr.dst >>> 0 !== repr.dst ||
+    (repr.protocol & 0xff) !== repr.protocol ||
+    (repr.ttl & 0xff) !== repr.ttl ||
+    (repr.dscp & 0x3f) !== repr.dscp ||
+    (repr.ecn & 3) !== repr.ecn ||
+    (repr.identification & 0xffff) !== repr.identification ||
+    (repr.fragmentOffset & 0xfff8) !== repr.fragmentOffset ||
+    (total & 0xffff) !== total
+  ) {
+    checkUint(repr.src, 0xffffffff, 'IPv4 source');
+    checkUint(repr.dst, 0xffffffff, 'IPv4 destination');
+    checkUint(repr.protocol, 0xff, 'IPv4 protocol');
+    checkUint(repr.ttl, 0xff, 'IPv4 TTL');
+    checkUint(repr.dscp, 0x3f, 'IPv4 DSCP');
+    checkUint(repr.ecn, 3, 'IPv4 ECN');
+    checkUint(repr.identification, 0xffff, 'IPv4 identification');
+    checkUint(repr.fragmentOffset, 0x1fff * 8, 'IPv4 fragment offset');
+    if (repr.fragmentOffset % 8 !== 0) {
+      throw new WireError(WireErrorCode.INVALID_REPR, `IPv4 fragment offset ${repr.fragmentOffset} is not a multiple of 8`, -1);
+    }
+    checkUint(total, 0xffff, 'IPv4 total length');
   }
-  checkUint(hl + repr.payloadLength, 0xffff, 'IPv4 total length');
   checkBuffer(buffer, hl, 'IPv4 header');
   put8(buffer, 0, 0x40 | (hl >>> 2));
   put8(buffer, 1, (repr.dscp << 2) | repr.ecn);
-  put16(buffer, 2, hl + repr.payloadLength);
+  put16(buffer, 2, total);
   put16(buffer, 4, repr.identification);
   put16(buffer, 6, (repr.dontFragment ? 0x4000 : 0) | (repr.moreFragments ? 0x2000 : 0) | (repr.fragmentOffset >>> 3));
   put8(buffer, 8, repr.ttl);
@@ -447,7 +461,7 @@ export function emitIpv4(repr: Ipv4Repr, buffer: Uint8Array): number {
   put16(buffer, 10, 0);
   put32(buffer, 12, repr.src);
   put32(buffer, 16, repr.dst);
-  buffer.set(repr.options, IPV4_HEADER_LEN);
+  if (hl > IPV4_HEADER_LEN) buffer.set(repr.options, IPV4_HEADER_LEN);
   put16(buffer, 10, checksumFinish(checksumAdd(0, buffer, 0, hl)));
   return hl;
 }

@@ -17,7 +17,7 @@ const MSS = 1460;
 const s = (i: number): number => 67 + MSS * i;
 
 /** Handshake at t = 0..100 ms with SACK; `segments` of data queued; cwnd starts at `cwnd` segments. */
-function rackConnection(segments: number, cwnd = 3): TcpConnection {
+function rackConnection(segments: number, cwnd = 3, rtt = 100): TcpConnection {
   const c = TcpConnection.connect({
     now: 0,
     localPort: LOCAL_PORT,
@@ -26,9 +26,9 @@ function rackConnection(segments: number, cwnd = 3): TcpConnection {
     config: { timestamps: false, windowScaling: false, sack: true, nagle: false, congestionControl: (m) => Object.assign(new Reno(m), { cwnd: cwnd * m }) },
   });
   expectSent(c, { flags: SYN }, 0);
-  send(c, { flags: SYN | ACK, seq: 1112, ack: 67, options: [mssOption(MSS), SACK_PERMITTED] }, 100);
-  expectSent(c, { flags: ACK }, 100);
-  assert.equal(c.info().srtt, 100);
+  send(c, { flags: SYN | ACK, seq: 1112, ack: 67, options: [mssOption(MSS), SACK_PERMITTED] }, rtt);
+  expectSent(c, { flags: ACK }, rtt);
+  assert.equal(c.info().srtt, rtt);
   if (segments > 0) c.send(new Uint8Array(segments * MSS).fill(7));
   return c;
 }
@@ -51,6 +51,25 @@ describe('tail loss probe (RFC 8985 7)', () => {
     expectNothing(c, 2000);
     assert.equal(c.counters.timeouts, 0);
     assert.equal(c.info().cwnd >= cwnd, true, 'no loss, no congestion response');
+  });
+
+  test('with an RTT of zero (a zero-delay path) the probe waits the 2 ms floor, not 2 SRTT = 0: the ACK of the flight comes first', () => {
+    const c = rackConnection(3, 3, 0);
+    for (let i = 0; i < 3; i++) expectSent(c, { seq: s(i) }, 0);
+    // PTO = max(2 SRTT, 2 ms): nothing at the instant the flight left (a zero PTO would probe then,
+    // before the peer's ACK, sent at the same instant, could be processed).
+    expectNothing(c, 0);
+    ackAt(c, 0, 3);
+    expectNothing(c, 500);
+    assert.equal(c.counters.tailLossProbes, 0);
+  });
+
+  test('with an RTT of zero and no ACK, the probe goes at the 2 ms floor', () => {
+    const c = rackConnection(3, 3, 0);
+    for (let i = 0; i < 3; i++) expectSent(c, { seq: s(i) }, 0);
+    expectNothing(c, 1.999);
+    expectSent(c, { seq: s(2) }, 2);
+    assert.equal(c.counters.tailLossProbes, 1);
   });
 
   test('a lost last segment is repaired by the probe, which then counts as a loss (cwnd reduced once)', () => {
