@@ -57,7 +57,9 @@ describe('tail loss probe (RFC 8985 7)', () => {
     const c = rackConnection(3, 3, 0);
     for (let i = 0; i < 3; i++) expectSent(c, { seq: s(i) }, 0);
     // PTO = max(2 SRTT, 2 ms): nothing at the instant the flight left (a zero PTO would probe then,
-    // before the peer's ACK, sent at the same instant, could be processed).
+    // before the peer's ACK, sent at the same instant, could be processed). The first poll after the
+    // burst arms the timer; the second is the stack polling again at the same instant.
+    expectNothing(c, 0);
     expectNothing(c, 0);
     ackAt(c, 0, 3);
     expectNothing(c, 500);
@@ -67,6 +69,7 @@ describe('tail loss probe (RFC 8985 7)', () => {
   test('with an RTT of zero and no ACK, the probe goes at the 2 ms floor', () => {
     const c = rackConnection(3, 3, 0);
     for (let i = 0; i < 3; i++) expectSent(c, { seq: s(i) }, 0);
+    expectNothing(c, 0); // arms the probe timer
     expectNothing(c, 1.999);
     expectSent(c, { seq: s(2) }, 2);
     assert.equal(c.counters.tailLossProbes, 1);
