@@ -12,7 +12,8 @@
 import { CaptureError } from '../capture/errors.js';
 import { readCaptureBatches } from '../capture/node.js';
 import { CONTINUES, type ConnectionExplanation, Explainer, type ExplainItem } from '../analyze/explain.js';
-import { isLang, type Lang, LANGS } from '../analyze/i18n/index.js';
+import { isLang, type Lang, langFromEnv, LANGS } from '../analyze/i18n/index.js';
+import { displayWidth as textWidth } from '../analyze/i18n/width.js';
 import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
 
 const USAGE = `usage: synack explain FILE [options]
@@ -38,11 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   if (args === undefined) return EXIT.OK;
   const { file, values } = args;
-  let lang: Lang = defaultLang();
-  if (values.lang !== undefined) {
-    if (!isLang(values.lang)) throw usageError(`--lang wants one of ${LANGS.join(', ')}, got '${values.lang}'`);
-    lang = values.lang;
-  }
+  const lang = langOption(values.lang);
   let conn: number | undefined;
   if (values.conn !== undefined) {
     conn = Number(values.conn);
@@ -93,10 +90,16 @@ export async function main(argv: string[]): Promise<number> {
   return conn !== undefined && count === 0 ? EXIT.FAILURE : EXIT.OK;
 }
 
-/** LANG=de_DE.UTF-8 and the like pick the language when --lang is not given. */
-function defaultLang(): Lang {
-  const env = (process.env.LC_ALL ?? process.env.LC_MESSAGES ?? process.env.LANG ?? '').slice(0, 2).toLowerCase();
-  return isLang(env) ? env : 'en';
+/** LANG=de_DE.UTF-8 and the like pick the language when --lang is not given (shared with `synack ladder`). */
+export function defaultLang(): Lang {
+  return langFromEnv(process.env);
+}
+
+/** The value of --lang, or the language of the environment without it; a usage error when it names none of ours. */
+export function langOption(value: string | undefined): Lang {
+  if (value === undefined) return defaultLang();
+  if (!isLang(value)) throw usageError(`--lang wants one of ${LANGS.join(', ')}, got '${value}'`);
+  return value;
 }
 
 /** The JSON form: the connection, then its items with their parameters (the UI renders them). */
@@ -150,20 +153,6 @@ export function textOf(e: ConnectionExplanation, width: number): string[] {
 /** Japanese sentences are joined without a space. */
 function spaceFor(text: string): string {
   return /[\u3040-\u30ff\u4e00-\u9fff]/u.test(text) ? '' : ' ';
-}
-
-/** Display width of a character: East Asian wide and fullwidth characters take two columns. */
-function charWidth(c: string): number {
-  const cp = c.codePointAt(0) ?? 0;
-  return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6)
-    ? 2
-    : 1;
-}
-
-function textWidth(s: string): number {
-  let w = 0;
-  for (const c of s) w += charWidth(c);
-  return w;
 }
 
 const UNITS = new Set(['µs', 'ms', 's', 'byte', 'bytes', 'Byte', 'Bytes', '%']);

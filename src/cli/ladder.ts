@@ -1,9 +1,11 @@
 /**
- * `synack ladder FILE [--conn ID] [--svg OUT] [--width N] [--relative|--absolute]`: the sequence
- * diagram of each TCP connection of a capture (src/analyze/ladder.ts): client and server columns,
- * one arrow per segment with flags, seq/ack and payload length, the time at the capture point,
- * anomalies marked, and a caption saying where the capture was taken. Text for terminals (fitted
- * to the terminal or --width), SVG for documents (--svg OUT, '-' for standard output).
+ * `synack ladder FILE [--lang en|de|sv|ja] [--conn ID] [--svg OUT] [--width N] [--relative|--absolute]`:
+ * the sequence diagram of each TCP connection of a capture (src/analyze/ladder.ts): client and
+ * server columns, one arrow per segment with flags, seq/ack and payload length, the time at the
+ * capture point, anomalies marked, and a caption saying where the capture was taken. Text for
+ * terminals (fitted to the terminal or --width, in display columns), SVG for documents (--svg OUT,
+ * '-' for standard output). Words in English, German, Swedish or Japanese (--lang, else LANG as
+ * for `synack explain`); protocol tokens as tcpdump prints them.
  *
  * Streams the file: each connection's diagram is printed when the tracker is done with it. The
  * tracker keeps at most --max-frames frames per connection (default 5000); the caption says when
@@ -15,6 +17,7 @@ import { readCaptureBatches } from '../capture/node.js';
 import { ConnTracker } from '../analyze/conns.js';
 import { ladderFromConnection, type LadderModel, MIN_TEXT_WIDTH, renderLadderText } from '../analyze/ladder.js';
 import { renderLadderSvg } from '../analyze/ladder-svg.js';
+import { langOption } from './explain.js';
 import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
 
 const USAGE = `usage: synack ladder FILE [options]
@@ -23,6 +26,8 @@ Sequence diagrams of the TCP connections of a capture: one arrow per segment, wi
 seq/ack, payload length and time; anomalies marked; the capture point in the caption.
 
 options:
+      --lang L          words in en (default), de, sv or ja (default from LANG when it names one
+                        of them); for text and --svg alike; SYN, ACK, seq=, ack=, len= stay as is
       --conn ID         only the connection with this id (as 'synack conns' numbers them)
       --svg OUT         write an SVG document to OUT ('-' for standard output) instead of text
       --width N         text width in columns (default: the terminal's width, or 100)
@@ -34,6 +39,7 @@ options:
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseFileCommand('ladder', USAGE, argv, {
+    lang: { type: 'string' },
     conn: { type: 'string' },
     svg: { type: 'string' },
     width: { type: 'string' },
@@ -56,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   const maxSvg = int('max-svg', values['max-svg'], 1) ?? 50;
   const width = int('width', values.width, MIN_TEXT_WIDTH) ?? (process.stdout.isTTY === true && process.stdout.columns > 0 ? Math.max(MIN_TEXT_WIDTH, process.stdout.columns) : 100);
   const relative = values.relative === true;
+  const lang = langOption(values.lang);
   const svgOut = values.svg;
 
   const out = new LineWriter();
@@ -67,14 +74,15 @@ export async function main(argv: string[]): Promise<number> {
     onConnection: (c) => {
       if (conn !== undefined && c.id !== conn) return;
       count++;
-      const model = ladderFromConnection(c, { relative });
+      const model = ladderFromConnection(c, { relative, lang });
       if (svgOut !== undefined) {
         if (models.length < maxSvg) models.push(model);
         else skippedSvg++;
         return;
       }
       if (count > 1) out.line('');
-      for (const l of renderLadderText(model, { width })) out.line(l);
+      // The legend (what seq, ack, len and the marks mean) once, under the first diagram's caption.
+      for (const l of renderLadderText(model, { width, legend: count === 1 })) out.line(l);
     },
   });
 

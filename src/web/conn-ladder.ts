@@ -5,10 +5,16 @@
  * (onClick), and `select(frame)` marks one and scrolls it into view. Colours follow the page's
  * theme through the stylesheet (CSS outranks the SVG's presentation attributes).
  *
+ * The words are in the model's language (ladderFromConnection's `lang`): the connections view
+ * builds a new model when its language switch changes and hands it to `relabel`, which redraws in
+ * place, keeping the selected segment and the scroll position.
+ *
  * Invariant: the SVG is the renderer's output unchanged (it escapes every text, so nothing from a
  * capture is interpreted as markup); this wrapper only adds classes (`hot`, `sel`) to segments.
- * It is redrawn when the pane's width changes by more than RESIZE_STEP pixels, never per event.
+ * It is redrawn when the pane's width changes by more than RESIZE_STEP pixels or the language
+ * changes, never per event.
  */
+import { ladderText } from '../analyze/i18n/ladder.js';
 import type { LadderModel } from '../analyze/ladder.js';
 import { renderLadderSvg } from '../analyze/ladder-svg.js';
 
@@ -59,6 +65,17 @@ export class ConnLadder {
     this.el.scrollTop = 0;
   }
 
+  /**
+   * The same diagram with other words (a model of the same connection in another language):
+   * redrawn where it was, the selected segment kept.
+   */
+  relabel(model: LadderModel): void {
+    const scroll = this.el.scrollTop;
+    this.model = model;
+    this.draw();
+    this.el.scrollTop = scroll;
+  }
+
   private fitWidth(): number {
     const w = this.el.clientWidth;
     return w > 0 ? Math.max(MIN_WIDTH, w - 2) : DEFAULT_WIDTH;
@@ -71,12 +88,14 @@ export class ConnLadder {
       return;
     }
     this.width = this.fitWidth();
+    const lang = this.model.lang ?? 'en';
+    this.el.setAttribute('lang', lang);
     const text = renderLadderSvg([this.model], { width: this.width });
     const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
     const root = doc.documentElement;
     if (root.localName !== 'svg') {
       // The renderer promises well-formed XML; say so plainly if it ever is not.
-      this.el.replaceChildren(Object.assign(document.createElement('p'), { className: 'muted', textContent: 'The ladder could not be drawn.' }));
+      this.el.replaceChildren(Object.assign(document.createElement('p'), { className: 'muted', textContent: ladderText(lang, 'ui.drawFailed', {}) }));
       return;
     }
     this.el.replaceChildren(document.importNode(root, true));

@@ -10,7 +10,8 @@
  * Invariant: the table shows at most TABLE_LIMIT rows (the capture view's `conn == N` filter
  * reaches every connection), and only those connections are explained; the ladder holds at most
  * the frames the tracker kept per connection. Switching language re-renders the items the
- * Explainer produced (renderItem); the capture is not read again.
+ * Explainer produced (renderItem) and redraws the ladder from the same connection record in that
+ * language (ladderFromConnection's `lang`); the capture is not read again.
  */
 import type { ConnectionRecord } from '../analyze/conns.js';
 import { CONTINUES, type ConnectionExplanation, type ExplainItem, renderItem } from '../analyze/explain.js';
@@ -129,6 +130,7 @@ export class ConnsView {
         // no storage
       }
       this.rerender();
+      if (this.current !== undefined) this.ladder.relabel(ladderFromConnection(this.current, { lang: this.lang }));
     });
     this.explainTitle = h('h3', { class: 'explain-title' });
     this.explainBody = h('div', { class: 'explanation', attrs: { lang: this.lang } });
@@ -258,7 +260,7 @@ export class ConnsView {
     this.frames.setSource(undefined);
     this.frames.setSource(idx, Uint32Array.from(rows));
 
-    this.ladder.show(ladderFromConnection(c));
+    this.ladder.show(ladderFromConnection(c, { lang: this.lang }));
     this.choosing = true;
     try {
       if (rows.length > 0) this.frames.selectPos(0, true);

@@ -55,7 +55,8 @@ function offerText(o: Offer): string {
   return parts.length === 0 ? 'bietet keine Optionen an' : `bietet ${list(parts)} an`;
 }
 
-const KIND: Readonly<Record<AnomalyKind, [string, string]>> = {
+/** Names of the anomaly kinds (singular, plural); the ladder's marks use the same words (i18n/ladder-de.ts). */
+export const KIND: Readonly<Record<AnomalyKind, [string, string]>> = {
   retransmission: ['Sendewiederholung', 'Sendewiederholungen'],
   fastRetransmission: ['schnelle Sendewiederholung', 'schnelle Sendewiederholungen'],
   spuriousRetransmission: ['unnötige Sendewiederholung', 'unnötige Sendewiederholungen'],

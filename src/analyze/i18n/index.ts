@@ -38,3 +38,15 @@ export function render(lang: Lang, m: Message): string {
 export function isLang(x: string): x is Lang {
   return (LANGS as readonly string[]).includes(x);
 }
+
+/**
+ * The language a locale environment asks for: LC_ALL, else LC_MESSAGES, else LANG (POSIX
+ * precedence), "de_DE.UTF-8" -> 'de'; 'en' when it names none of ours. The CLI passes
+ * `process.env`; this module stays browser-safe.
+ */
+export function langFromEnv(env: { readonly [name: string]: string | undefined }): Lang {
+  const pick = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+  const locale = pick(env.LC_ALL) ?? pick(env.LC_MESSAGES) ?? pick(env.LANG) ?? '';
+  const code = locale.slice(0, 2).toLowerCase();
+  return isLang(code) ? code : 'en';
+}

@@ -42,7 +42,8 @@ function offerText(o: Offer): string {
   return parts.length === 0 ? 'オプションは提示していません' : `${list(parts)}を提示しています`;
 }
 
-const KIND: Readonly<Record<AnomalyKind, string>> = {
+/** Names of the anomaly kinds; the ladder's marks use the same words (i18n/ladder-ja.ts). */
+export const KIND: Readonly<Record<AnomalyKind, string>> = {
   retransmission: '再送',
   fastRetransmission: '高速再送',
   spuriousRetransmission: '不要な再送',

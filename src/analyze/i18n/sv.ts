@@ -44,7 +44,8 @@ function offerText(o: Offer): string {
   return parts.length === 0 ? 'erbjuder inga alternativ' : `erbjuder ${list(parts)}`;
 }
 
-const KIND: Readonly<Record<AnomalyKind, [string, string]>> = {
+/** Names of the anomaly kinds (singular, plural); the ladder's marks use the same words (i18n/ladder-sv.ts). */
+export const KIND: Readonly<Record<AnomalyKind, [string, string]>> = {
   retransmission: ['omsändning', 'omsändningar'],
   fastRetransmission: ['snabb omsändning', 'snabba omsändningar'],
   spuriousRetransmission: ['onödig omsändning', 'onödiga omsändningar'],
