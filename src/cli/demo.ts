@@ -120,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(recorder !== undefined ? { onPacket: (t: number, p: Uint8Array) => recorder.record(t, p) } : {}),
   };
   const result = runScenario(name, opts);
-  if (values.pcap !== undefined) writeFileSync(values.pcap, concat(chunks));
+  if (values.pcap !== undefined) writeFileSync(values.pcap, Buffer.concat(chunks));
 
   const out = new LineWriter();
   if (values.json === true) {
@@ -136,16 +136,6 @@ export async function main(argv: string[]): Promise<number> {
 
 function defined<K extends string>(key: K, v: number | undefined): { [P in K]?: number } {
   return (v === undefined ? {} : { [key]: v }) as { [P in K]?: number };
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 /** The JSON document of `--json`. */

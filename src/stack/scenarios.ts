@@ -1,7 +1,8 @@
 /**
  * The demo scenarios: two hosts on the in-memory network, real exchanges through the TCP engine,
- * recorded segment by segment. Browser-safe (the UI runs the same scenarios); the CLI wrapper is
- * src/cli/demo.ts.
+ * recorded segment by segment, and their one runner, `ScenarioRun`: `synack demo` (src/cli/demo.ts,
+ * through `runScenario`) runs it in one go, the browser simulator (src/web/sim-model.ts) steps it.
+ * Browser-safe.
  *
  * Nothing is scripted at the segment level: a scenario only chooses what the seed documents fix
  * (ISNs, addresses, ports, MSS, windows), the engine settings (delayed ACK, Nagle, options) and
@@ -46,6 +47,8 @@ export interface DemoOptions {
   readonly realClock?: () => number;
   /** Virtual time limit in ms (default: the scenario's). */
   readonly limit?: number;
+  /** Link MTU (default 1500). */
+  readonly mtu?: number;
 }
 
 export interface HostInfo {
@@ -132,6 +135,13 @@ export class ScenarioContext {
   finish(): void {
     this.done = true;
   }
+  /** A callback that finishes the scenario on its `n`-th call (e.g. once both sockets closed). */
+  finishAfter(n: number): () => void {
+    let calls = 0;
+    return () => {
+      if (++calls === n) this.finish();
+    };
+  }
   /** Log the usual socket events of `s` under host name `who`. */
   watch(s: TcpSocket, who: string): void {
     if (!s.pending) this.note(`${who}: accepted a connection from ${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'}`);
@@ -162,12 +172,10 @@ function fixedIsn(isn: number): () => number {
   return () => isn;
 }
 
-function addrs(a: string, b: string): Pick<SimulationOptions, 'a' | 'b'> {
-  return { a: { addresses: [a] }, b: { addresses: [b] } };
-}
-
-function text(b: Uint8Array): string {
-  return new TextDecoder().decode(b);
+/** The text of a stream read in chunks (UTF-8; a character may straddle two chunks). */
+function text(chunks: readonly Uint8Array[]): string {
+  const d = new TextDecoder();
+  return chunks.map((c) => d.decode(c, { stream: true })).join('') + d.decode();
 }
 
 const LECTURE_TITLES = { lecture: "the lecture's trace" };
@@ -184,7 +192,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         s.on('data', (d) => chunks.push(d));
         s.on('end', () => {
           // A has half-closed; B's direction is still open: B answers in two parts, then closes.
-          const req = text(concat(chunks));
+          const req = text(chunks);
           ctx.note(`B: read ${JSON.stringify(req)}; answers, then closes its side`);
           s.write('HTTP/1.0 200 OK\r\n\r\n');
           ctx.after(50, () => s.end('hello, world\n'));
@@ -200,7 +208,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
       });
       const got: Uint8Array[] = [];
       c.on('data', (d) => got.push(d));
-      c.on('end', () => ctx.note(`A: read ${JSON.stringify(text(concat(got)))}`));
+      c.on('end', () => ctx.note(`A: read ${JSON.stringify(text(got))}`));
     },
     explain: () => [
       'A opens the connection (SYN, SYN-ACK, ACK), sends a short request and half-closes at once: its FIN follows the data.',
@@ -217,17 +225,15 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     sim: () => ({ a: { isn: fixedIsn(66), tcp: LECTURE_TCP }, b: { isn: fixedIsn(1112), tcp: LECTURE_TCP } }),
     run: (ctx) => {
       ctx.mark('lecture');
-      let n = 0;
+      const done = ctx.finishAfter(2); // both sides ESTABLISHED
       const srv = ctx.B.createServer((s) => {
         ctx.watch(s, 'B');
-        if (++n === 2) ctx.finish();
+        done();
       });
       srv.listen(80);
       const c = ctx.A.connect({ host: ctx.hostB, port: 80 });
       ctx.watch(c, 'A');
-      c.on('connect', () => {
-        if (++n === 2) ctx.finish();
-      });
+      c.on('connect', done);
     },
     explain: () => [
       'A chose 66 as its initial sequence number, B 1112 (the lecture\'s numbers; normally they come from the keyed ISN generator, RFC 9293 3.4.1).',
@@ -242,21 +248,17 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     phaseTitles: LECTURE_TITLES,
     sim: () => ({ a: { isn: fixedIsn(66), tcp: LECTURE_TCP }, b: { isn: fixedIsn(1112), tcp: LECTURE_TCP } }),
     run: (ctx) => {
-      let closed = 0;
+      const done = ctx.finishAfter(2);
       const srv = ctx.B.createServer((s) => {
         ctx.watch(s, 'B');
         s.on('data', () => undefined); // B reads everything; it has nothing to send
-        s.on('close', () => {
-          if (++closed === 2) ctx.finish();
-        });
+        s.on('close', done);
       });
       srv.listen(80);
       const c = ctx.A.connect({ host: ctx.hostB, port: 80 });
       ctx.watch(c, 'A');
       c.resume(); // A reads (it gets no data, only B's FIN)
-      c.on('close', () => {
-        if (++closed === 2) ctx.finish();
-      });
+      c.on('close', done);
       // The lecture starts at A's sequence number 86: A sent 19 bytes (67..85) before.
       c.on('connect', () => c.write('nineteen bytes of A'));
       // A's last 5 bytes, once B has acknowledged the first 19 (B's delayed ACK).
@@ -284,10 +286,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     // started at 1045 and had sent 20 bytes (1046..1065) before the excerpt.
     sim: () => ({ a: { isn: fixedIsn(66), tcp: LECTURE_TCP }, b: { isn: fixedIsn(1045), tcp: LECTURE_TCP } }),
     run: (ctx) => {
-      let closed = 0;
-      const done = (): void => {
-        if (++closed === 2) ctx.finish();
-      };
+      const done = ctx.finishAfter(2);
       const srv = ctx.B.createServer({ allowHalfOpen: true }, (s) => {
         ctx.watch(s, 'B');
         s.on('close', done);
@@ -343,10 +342,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
       b: { addresses: ['131.107.2.211'], isn: fixedIsn(1109645), tcp: { ...LECTURE_TCP, recvBufferSize: 8760 }, stack: { ttl: 128 } },
     }),
     run: (ctx) => {
-      let closed = 0;
-      const done = (): void => {
-        if (++closed === 2) ctx.finish();
-      };
+      const done = ctx.finishAfter(2);
       ctx.mark('article');
       const srv = ctx.B.createServer({ allowHalfOpen: true }, (s) => {
         ctx.watch(s, 'BDC3');
@@ -384,17 +380,17 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
       a.resume();
       b.resume();
       let up = 0;
-      let closed = 0;
       const onUp = (): void => {
         if (++up === 2) ctx.after(100, () => {
           a.end();
           b.end();
         });
       };
+      const done = ctx.finishAfter(2);
       a.on('connect', onUp);
       b.on('connect', onUp);
-      a.on('close', () => ++closed === 2 && ctx.finish());
-      b.on('close', () => ++closed === 2 && ctx.finish());
+      a.on('close', done);
+      b.on('close', done);
     },
     explain: () => [
       'Both hosts perform an active open at the same time towards each other\'s port, so the two SYNs cross on the link.',
@@ -409,10 +405,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     summary: 'both sides call end() at the same moment; the FINs cross; both pass through CLOSING to TIME-WAIT',
     sim: () => ({}),
     run: (ctx) => {
-      let closed = 0;
-      const done = (): void => {
-        if (++closed === 2) ctx.finish();
-      };
+      const done = ctx.finishAfter(2);
       const srv = ctx.B.createServer({ allowHalfOpen: true }, (s) => {
         ctx.watch(s, 'B');
         s.on('data', () => undefined);
@@ -454,10 +447,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     summary: 'after a little data A aborts (RST); B gets ECONNRESET',
     sim: () => ({}),
     run: (ctx) => {
-      let closed = 0;
-      const done = (): void => {
-        if (++closed === 2) ctx.finish();
-      };
+      const done = ctx.finishAfter(2);
       const srv = ctx.B.createServer((s) => {
         ctx.watch(s, 'B');
         s.on('data', () => s.write('hello, A'));
@@ -484,10 +474,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     limit: 120_000,
     run: (ctx) => {
       ctx.sim.pair.aToB.dropNext(); // the next packet from A (its SYN) is lost
-      let closed = 0;
-      const done = (): void => {
-        if (++closed === 2) ctx.finish();
-      };
+      const done = ctx.finishAfter(2);
       const srv = ctx.B.createServer((s) => {
         ctx.watch(s, 'B');
         s.on('data', () => undefined);
@@ -526,9 +513,14 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
       const sent = new Sha256();
       const recv = new Sha256();
       let received = 0;
-      let closed = 0;
-      const done = (): void => {
-        if (++closed === 2) ctx.finish();
+      const done = ctx.finishAfter(2);
+      // Each side's retransmission counters, kept when its socket closes (BulkStats sums them).
+      const keepCounters = (s: TcpSocket, side: Side): void => {
+        const k = s.tcpCounters;
+        if (k === undefined) return;
+        ctx.facts[`retrans${side}`] = k.retransmissions;
+        ctx.facts[`fast${side}`] = k.fastRetransmits;
+        ctx.facts[`timeouts${side}`] = k.timeouts;
       };
       const srv = ctx.B.createServer((s) => {
         s.on('data', (d) => {
@@ -541,12 +533,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         });
         s.on('error', (e) => ctx.note(`B: error ${e.message}`));
         s.on('close', () => {
-          const k = s.tcpCounters;
-          if (k !== undefined) {
-            ctx.facts.retransB = k.retransmissions;
-            ctx.facts.fastB = k.fastRetransmits;
-            ctx.facts.timeoutsB = k.timeouts;
-          }
+          keepCounters(s, 'B');
           done();
         });
       });
@@ -573,12 +560,7 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
       c.on('drain', pump);
       c.on('data', () => undefined);
       c.on('close', () => {
-        const k = c.tcpCounters;
-        if (k !== undefined) {
-          ctx.facts.retransA = k.retransmissions;
-          ctx.facts.fastA = k.fastRetransmits;
-          ctx.facts.timeoutsA = k.timeouts;
-        }
+        keepCounters(c, 'A');
         done();
       });
       if (total === 0) ctx.facts.sha256Sent = sent.hex();
@@ -592,125 +574,333 @@ export const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
 
 export const SCENARIO_NAMES: readonly string[] = Object.keys(SCENARIOS);
 
-/** Run a scenario to completion (or its time limit). Throws SynackError for an unknown name. */
-export function runScenario(name: string, options: DemoOptions = {}): DemoResult {
-  const def = SCENARIOS[name];
-  if (def === undefined) throw new ScenarioError(`unknown scenario '${name}'; one of: ${SCENARIO_NAMES.join(', ')}`);
-  let base = def.sim(options);
-  if (options.ipv6 === true && base.a?.addresses === undefined) {
-    base = { ...base, a: { ...(base.a ?? {}), addresses: ['fd00::1'] }, b: { ...(base.b ?? {}), addresses: ['fd00::2'] } };
-  }
-  const delay = options.delay ?? def.delay ?? 10;
-  const link = {
-    delay,
-    loss: options.loss ?? 0,
-    reorder: options.reorder ?? 0,
-    duplicate: options.duplicate ?? 0,
-    corrupt: options.corrupt ?? 0,
+/** One of the two hosts: A opens, B serves (in traces they carry the scenario's host names). */
+export type Side = 'A' | 'B';
+
+/** A host as the simulator shows it: its connection's state and RFC 9293 3.3.1 variables. */
+export interface HostStatus extends HostInfo {
+  /** The newest connection's state; LISTEN or CLOSED without one. */
+  readonly state: string;
+  readonly listening: boolean;
+  /** From the engine, when a connection exists. */
+  readonly tcp?: {
+    readonly sndUna: number;
+    readonly sndNxt: number;
+    readonly sndWnd: number;
+    readonly rcvNxt: number;
+    readonly rcvWnd: number;
+    readonly cwnd: number;
+    readonly srtt: number | undefined;
+    readonly rto: number;
+    readonly sendQueued: number;
   };
-  const sim = new Simulation({
-    ...base,
-    seed: options.seed ?? 1,
-    link: {
-      ...link,
-      ...(options.jitter !== undefined ? { jitter: options.jitter } : {}),
-      ...(options.bandwidth !== undefined ? { bandwidth: options.bandwidth } : {}),
-    },
-  });
-  const names = def.names ?? ['A', 'B'];
-  const ctx = new ScenarioContext(sim, sim.a, sim.b, options, names);
-  const record = options.record ?? name !== 'bulk';
-  const segments: TraceSegment[] = [];
-  // Both sides' states at the moment each packet is built (the wire sees it after the whole flush).
-  const states = new WeakMap<Uint8Array, { sender: string; receiver: string }>();
-  if (record) {
-    for (const [sender, receiver] of [
-      [sim.a, sim.b],
-      [sim.b, sim.a],
-    ] as const) {
-      sender.onTransmit = (t) => {
-        const d = decodeForTrace(t.packet);
-        const rs = d.tcp !== undefined ? stateOf(receiver, d.dst, d.tcp.dstPort, d.src, d.tcp.srcPort) : '';
-        states.set(t.packet, { sender: t.state, receiver: rs });
+}
+
+/** Ports the scenarios' servers (and the simulator's by-hand host) listen on before any segment shows them. */
+const SERVER_PORTS = [80, 139];
+/** The stepping methods stop this far (virtual ms) past the start: a guard against runaways. */
+const STEP_LIMIT_MS = 30 * 60 * 1000;
+
+/**
+ * One scenario on its two hosts, run in one go or step by step. The constructor builds the
+ * Simulation (hosts, link, seed) and starts the scenario's applications; nothing runs until asked:
+ *
+ *  - `run()` runs to the scenario's end or its time limit (`synack demo`), `result()` reports it;
+ *  - `step()` runs one event, `stepSegment()` until a packet is put on the wire, `advanceTo(t)`
+ *    up to virtual time t, `runToEnd()` until nothing is left: these go on past the scenario's end
+ *    (TIME-WAIT, late retransmissions), up to 30 minutes of virtual time after the start;
+ *  - `segments` (when recorded, also passed to `onSegment`), `host(side)`, `notes()`, `now()`,
+ *    `nextAt()` observe it; `dispose()` stops the hosts and the link.
+ *
+ * Without a scenario name the hosts are left to the caller (the simulator's "by hand"): `sim.a`,
+ * `sim.b` and `sim.pair` are the stacks and the link.
+ *
+ * Invariant: every packet put on the wire counts in `packets` and, when recording, becomes exactly
+ * one TraceSegment, in wire order, with both hosts' states as they were when it was built.
+ */
+export class ScenarioRun {
+  readonly sim: Simulation;
+  readonly ctx: ScenarioContext;
+  readonly names: readonly [string, string];
+  readonly hosts: { readonly A: HostInfo; readonly B: HostInfo };
+  readonly phaseTitles: Readonly<Record<string, string>>;
+  /** One-way delay of the link, ms. */
+  readonly delay: number;
+  readonly link: DemoResult['link'];
+  readonly segments: TraceSegment[] = [];
+  /** Packets put on the wire (recorded or not). */
+  packets = 0;
+  /** Called for every recorded segment. */
+  onSegment: (s: TraceSegment) => void = () => undefined;
+  private readonly def: ScenarioDef | undefined;
+  private readonly start: number;
+  private readonly realStart: number | undefined;
+  /** Ports seen on the wire (a listener may hold them). */
+  private readonly ports = new Set(SERVER_PORTS);
+
+  /** Throws ScenarioError for an unknown name. */
+  constructor(
+    readonly scenario: string | undefined,
+    readonly options: DemoOptions = {},
+  ) {
+    const def = scenario === undefined ? undefined : SCENARIOS[scenario];
+    if (scenario !== undefined && def === undefined) throw new ScenarioError(`unknown scenario '${scenario}'; one of: ${SCENARIO_NAMES.join(', ')}`);
+    this.def = def;
+    let base = def?.sim(options) ?? {};
+    if (options.ipv6 === true && base.a?.addresses === undefined) {
+      base = { ...base, a: { ...(base.a ?? {}), addresses: ['fd00::1'] }, b: { ...(base.b ?? {}), addresses: ['fd00::2'] } };
+    }
+    this.delay = options.delay ?? def?.delay ?? 10;
+    this.link = {
+      delay: this.delay,
+      loss: options.loss ?? 0,
+      reorder: options.reorder ?? 0,
+      duplicate: options.duplicate ?? 0,
+      corrupt: options.corrupt ?? 0,
+    };
+    this.sim = new Simulation({
+      ...base,
+      seed: options.seed ?? 1,
+      link: {
+        ...this.link,
+        ...(options.jitter !== undefined ? { jitter: options.jitter } : {}),
+        ...(options.bandwidth !== undefined ? { bandwidth: options.bandwidth } : {}),
+        ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
+      },
+    });
+    this.names = def?.names ?? ['A', 'B'];
+    this.hosts = {
+      A: { name: this.names[0], address: addrText(this.sim.a) },
+      B: { name: this.names[1], address: addrText(this.sim.b) },
+    };
+    this.phaseTitles = def?.phaseTitles ?? {};
+    this.ctx = new ScenarioContext(this.sim, this.sim.a, this.sim.b, options, this.names);
+    if (def === undefined) this.ctx.mark('');
+    this.observe(options.record ?? scenario !== 'bulk');
+    this.realStart = options.realClock?.();
+    this.start = this.sim.now();
+    def?.run(this.ctx);
+  }
+
+  /** The scenario's title ('' without one). */
+  get title(): string {
+    return this.def?.title ?? '';
+  }
+
+  /** Count (and record) every packet put on the wire. */
+  private observe(record: boolean): void {
+    const sim = this.sim;
+    // Both sides' states at the moment each packet is built (the wire sees it after the whole flush).
+    const states = new WeakMap<Uint8Array, { sender: string; receiver: string }>();
+    if (record) {
+      for (const [sender, receiver] of [
+        [sim.a, sim.b],
+        [sim.b, sim.a],
+      ] as const) {
+        sender.onTransmit = (t) => {
+          const d = decodeForTrace(t.packet);
+          const rs = d.tcp !== undefined ? stateOf(receiver, d.dst, d.tcp.dstPort, d.src, d.tcp.srcPort) : '';
+          states.set(t.packet, { sender: t.state, receiver: rs });
+        };
+      }
+    }
+    sim.pair.observe((e: WireEvent) => {
+      this.packets++;
+      this.options.onPacket?.(e.time, e.packet);
+      if (!record) return;
+      const d = decodeForTrace(e.packet);
+      const fromA = e.from === 'a';
+      const sender = fromA ? sim.a : sim.b;
+      const receiver = fromA ? sim.b : sim.a;
+      if (d.tcp !== undefined) this.ports.add(d.tcp.srcPort).add(d.tcp.dstPort);
+      const seg: TraceSegment = {
+        index: this.segments.length + 1,
+        time: e.time,
+        ...(e.deliverAt !== undefined ? { arrival: e.deliverAt } : {}),
+        from: fromA ? this.names[0] : this.names[1],
+        to: fromA ? this.names[1] : this.names[0],
+        fate: e.fate,
+        reordered: e.reordered,
+        src: d.src,
+        dst: d.dst,
+        tcp: d.tcp,
+        phase: this.ctx.phase,
+        senderState: states.get(e.packet)?.sender ?? (d.tcp !== undefined ? stateOf(sender, d.src, d.tcp.srcPort, d.dst, d.tcp.dstPort) : ''),
+        receiverState: states.get(e.packet)?.receiver ?? (d.tcp !== undefined ? stateOf(receiver, d.dst, d.tcp.dstPort, d.src, d.tcp.srcPort) : ''),
+        packet: e.packet,
+      };
+      this.segments.push(seg);
+      this.onSegment(seg);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Time
+
+  now(): number {
+    return this.sim.now();
+  }
+
+  /** Virtual time of the next event, undefined when nothing is left to happen. */
+  nextAt(): number | undefined {
+    return this.sim.scheduler.nextAt();
+  }
+
+  /** The scenario's applications are done (never without a scenario). */
+  get finished(): boolean {
+    return this.ctx.done;
+  }
+
+  /** Run to the scenario's end or its time limit; true when it ended. */
+  run(): boolean {
+    const limit = this.options.limit ?? this.def?.limit ?? 10 * 60 * 1000;
+    return this.sim.runUntil(() => this.ctx.done, { until: this.start + limit });
+  }
+
+  /** Run the next event; false when nothing is left to run (within the stepping guard). */
+  step(): boolean {
+    const next = this.nextAt();
+    if (next === undefined || next > this.start + STEP_LIMIT_MS) return false;
+    return this.sim.scheduler.step();
+  }
+
+  /** Run events until at least one more packet is on the wire; false when nothing is left to run. */
+  stepSegment(): boolean {
+    const have = this.packets;
+    while (this.packets === have) if (!this.step()) return false;
+    return true;
+  }
+
+  /** Run every event up to virtual time `t` and move the clock there. */
+  advanceTo(t: number): void {
+    if (t <= this.now()) return;
+    this.sim.scheduler.advanceTo(Math.min(t, this.start + STEP_LIMIT_MS));
+  }
+
+  /** Run until nothing is left (the hosts quiet and their timers expired), bounded. */
+  runToEnd(): void {
+    while (this.step());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Observation
+
+  /** Recorded segments sent but not yet arrived (among the last 64). */
+  inFlight(): number {
+    const now = this.now();
+    let n = 0;
+    for (let i = this.segments.length - 1; i >= 0 && i >= this.segments.length - 64; i--) {
+      const s = this.segments[i] as TraceSegment;
+      if (s.arrival !== undefined && s.arrival > now) n++;
+    }
+    return n;
+  }
+
+  protected stack(side: Side): Stack {
+    return side === 'A' ? this.sim.a : this.sim.b;
+  }
+
+  /** A host's newest connection (state and engine variables), or whether it listens. */
+  host(side: Side): HostStatus {
+    const stack = this.stack(side);
+    const { name, address } = this.hosts[side];
+    const local = parseAddress(address);
+    const listening = local !== undefined && [...this.ports].some((p) => stack.hasListener(local, p));
+    const conns = stack.connections();
+    const c = conns[conns.length - 1];
+    let tcp: HostStatus['tcp'];
+    let state = listening ? 'LISTEN' : 'CLOSED';
+    if (c !== undefined) {
+      const l = parseAddress(c.localAddress);
+      const r = parseAddress(c.remoteAddress);
+      const e = l !== undefined && r !== undefined ? stack.findConnection(l, c.localPort, r, c.remotePort) : undefined;
+      state = c.state;
+      if (e !== undefined) {
+        const info = e.conn.info();
+        tcp = {
+          sndUna: info.sndUna,
+          sndNxt: info.sndNxt,
+          sndWnd: info.sndWnd,
+          rcvNxt: info.rcvNxt,
+          rcvWnd: info.rcvWnd,
+          cwnd: info.cwnd,
+          srtt: info.srtt,
+          rto: info.rto,
+          sendQueued: info.sendQueued,
+        };
+      }
+    }
+    return { name, address, state, listening, ...(tcp !== undefined ? { tcp } : {}) };
+  }
+
+  /** The applications' events so far. */
+  notes(): readonly DemoNote[] {
+    return this.ctx.notes;
+  }
+
+  /** The scenario's explanation, from what actually happened ([] without a scenario). */
+  explanation(): string[] {
+    return this.def?.explain(this.ctx, this.segments) ?? [];
+  }
+
+  /** The run so far as `synack demo` reports it (after `run()`). */
+  result(): DemoResult {
+    const realMs = this.realStart !== undefined && this.options.realClock !== undefined ? this.options.realClock() - this.realStart : undefined;
+    const sim = this.sim;
+    const virtualMs = sim.now() - this.start;
+    const completed = this.ctx.done;
+    let bulk: BulkStats | undefined;
+    if (this.scenario === 'bulk') {
+      const f = this.ctx.facts;
+      const bytes = this.options.bytes ?? 1024 * 1024;
+      const began = typeof f.startedAt === 'number' ? f.startedAt : this.start;
+      const span = Math.max(1e-9, sim.now() - began);
+      const sha256Sent = String(f.sha256Sent ?? '');
+      const sha256Received = String(f.sha256Received ?? '');
+      bulk = {
+        bytes,
+        bytesReceived: Number(f.bytesReceived ?? 0),
+        virtualMs,
+        realMs,
+        retransmissions: Number(f.retransA ?? 0) + Number(f.retransB ?? 0),
+        fastRetransmits: Number(f.fastA ?? 0) + Number(f.fastB ?? 0),
+        timeouts: Number(f.timeoutsA ?? 0) + Number(f.timeoutsB ?? 0),
+        sha256Sent,
+        sha256Received,
+        intact: completed && sha256Sent !== '' && sha256Sent === sha256Received && Number(f.bytesReceived ?? -1) === bytes,
+        goodputBps: (bytes * 8 * 1000) / span,
       };
     }
-  }
-  let packets = 0;
-  sim.pair.observe((e: WireEvent) => {
-    packets++;
-    options.onPacket?.(e.time, e.packet);
-    if (!record) return;
-    const d = decodeForTrace(e.packet);
-    const fromA = e.from === 'a';
-    const sender = fromA ? sim.a : sim.b;
-    const receiver = fromA ? sim.b : sim.a;
-    segments.push({
-      index: segments.length + 1,
-      time: e.time,
-      ...(e.deliverAt !== undefined ? { arrival: e.deliverAt } : {}),
-      from: fromA ? names[0] : names[1],
-      to: fromA ? names[1] : names[0],
-      fate: e.fate,
-      reordered: e.reordered,
-      src: d.src,
-      dst: d.dst,
-      tcp: d.tcp,
-      phase: ctx.phase,
-      senderState: states.get(e.packet)?.sender ?? (d.tcp !== undefined ? stateOf(sender, d.src, d.tcp.srcPort, d.dst, d.tcp.dstPort) : ''),
-      receiverState: states.get(e.packet)?.receiver ?? (d.tcp !== undefined ? stateOf(receiver, d.dst, d.tcp.dstPort, d.src, d.tcp.srcPort) : ''),
-      packet: e.packet,
-    });
-  });
-  const realStart = options.realClock?.();
-  const start = sim.now();
-  def.run(ctx);
-  const limit = options.limit ?? def.limit ?? 10 * 60 * 1000;
-  const completed = sim.runUntil(() => ctx.done, { until: start + limit });
-  const realMs = realStart !== undefined && options.realClock !== undefined ? options.realClock() - realStart : undefined;
-  const virtualMs = sim.now() - start;
-  const hosts = {
-    A: { name: names[0], address: addrText(sim.a) },
-    B: { name: names[1], address: addrText(sim.b) },
-  };
-  let bulk: BulkStats | undefined;
-  if (name === 'bulk') {
-    const f = ctx.facts;
-    const bytes = options.bytes ?? 1024 * 1024;
-    const began = typeof f.startedAt === 'number' ? f.startedAt : start;
-    const span = Math.max(1e-9, sim.now() - began);
-    const sha256Sent = String(f.sha256Sent ?? '');
-    const sha256Received = String(f.sha256Received ?? '');
-    bulk = {
-      bytes,
-      bytesReceived: Number(f.bytesReceived ?? 0),
+    return {
+      scenario: this.scenario ?? '',
+      title: this.title,
+      seed: sim.seed,
+      hosts: this.hosts,
+      segments: this.segments,
+      packets: this.packets,
+      notes: this.ctx.notes,
+      explanation: this.explanation(),
+      phaseTitles: this.phaseTitles,
+      completed,
       virtualMs,
-      realMs,
-      retransmissions: Number(f.retransA ?? 0) + Number(f.retransB ?? 0),
-      fastRetransmits: Number(f.fastA ?? 0) + Number(f.fastB ?? 0),
-      timeouts: Number(f.timeoutsA ?? 0) + Number(f.timeoutsB ?? 0),
-      sha256Sent,
-      sha256Received,
-      intact: completed && sha256Sent !== '' && sha256Sent === sha256Received && Number(f.bytesReceived ?? -1) === bytes,
-      goodputBps: (bytes * 8 * 1000) / span,
+      link: this.link,
+      drops: { A: nonZero(sim.a.counters.drops), B: nonZero(sim.b.counters.drops) },
+      ...(bulk !== undefined ? { bulk } : {}),
     };
   }
-  const result: DemoResult = {
-    scenario: name,
-    title: def.title,
-    seed: sim.seed,
-    hosts,
-    segments,
-    packets,
-    notes: ctx.notes,
-    explanation: def.explain(ctx, segments),
-    phaseTitles: def.phaseTitles ?? {},
-    completed,
-    virtualMs,
-    link,
-    drops: { A: nonZero(sim.a.counters.drops), B: nonZero(sim.b.counters.drops) },
-    ...(bulk !== undefined ? { bulk } : {}),
-  };
-  sim.close();
+
+  /** Stop the hosts and the link (the run is not used after). */
+  dispose(): void {
+    this.sim.close();
+  }
+}
+
+/** Run a scenario to completion (or its time limit). Throws ScenarioError for an unknown name. */
+export function runScenario(name: string, options: DemoOptions = {}): DemoResult {
+  const run = new ScenarioRun(name, options);
+  run.run();
+  const result = run.result();
+  run.dispose();
   return result;
 }
 
@@ -739,16 +929,5 @@ function addrText(s: Stack): string {
 function nonZero(r: Readonly<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(r)) if (v !== 0) out[k] = v;
-  return out;
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const n = chunks.reduce((s, c) => s + c.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
   return out;
 }

@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runScenario, SCENARIO_NAMES, type DemoResult } from '../../src/stack/scenarios.js';
+import { runScenario, SCENARIO_NAMES, ScenarioRun, type DemoResult } from '../../src/stack/scenarios.js';
 import { lectureLine, type TraceSegment } from '../../src/stack/trace.js';
 import { TcpFlag } from '../../src/wire/tcp.js';
 
@@ -364,6 +364,67 @@ describe('demo determinism and bulk', () => {
   });
   test('every scenario completes', () => {
     for (const n of SCENARIO_NAMES) assert.ok(runScenario(n, { bytes: 10_000 }).completed, n);
+  });
+});
+
+// ---- The steppable runner ----------------------------------------------------------------------
+
+describe('ScenarioRun (the runner behind synack demo and the simulator)', () => {
+  test('stepSegment puts at least one more segment on the wire per call, the same ones run() gives', () => {
+    const stepped = new ScenarioRun('lecture-close');
+    let have = 0;
+    while (stepped.stepSegment()) {
+      assert.ok(stepped.segments.length > have);
+      have = stepped.segments.length;
+      assert.equal(stepped.packets, have);
+    }
+    const once = new ScenarioRun('lecture-close');
+    assert.equal(once.run(), true);
+    assert.deepEqual(stepped.segments.map(lectureLine), once.segments.map(lectureLine));
+    assert.ok(stepped.finished && once.finished);
+    stepped.dispose();
+    once.dispose();
+  });
+
+  test("after the lecture's handshake both hosts are ESTABLISHED with SND.NXT/RCV.NXT one past the ISNs 66 and 1112", () => {
+    const r = new ScenarioRun('lecture-handshake');
+    assert.equal(r.host('B').state, 'LISTEN', 'B listens before anything is sent');
+    assert.equal(r.host('A').state, 'SYN-SENT');
+    r.run();
+    const a = r.host('A');
+    const b = r.host('B');
+    assert.equal(a.state, 'ESTABLISHED');
+    assert.equal(b.state, 'ESTABLISHED');
+    assert.deepEqual([a.tcp?.sndUna, a.tcp?.sndNxt, a.tcp?.rcvNxt], [67, 67, 1113]);
+    assert.deepEqual([b.tcp?.sndUna, b.tcp?.sndNxt, b.tcp?.rcvNxt], [1113, 1113, 67]);
+    r.dispose();
+  });
+
+  test('runToEnd goes on past the scenario\'s end: A leaves TIME-WAIT after 2 MSL (RFC 9293 3.6)', () => {
+    const r = new ScenarioRun('lecture-close');
+    r.run();
+    assert.equal(r.host('A').state, 'TIME-WAIT');
+    r.runToEnd();
+    assert.equal(r.host('A').state, 'CLOSED');
+    assert.equal(r.nextAt(), undefined);
+    r.dispose();
+  });
+
+  test('without a scenario the hosts are left to the caller; advanceTo moves the clock', () => {
+    const r = new ScenarioRun(undefined, { seed: 5 });
+    assert.equal(r.title, '');
+    r.sim.b.createServer(() => undefined).listen(80);
+    r.sim.a.connect({ host: r.hosts.B.address, port: 80 });
+    r.advanceTo(1000);
+    assert.equal(r.now(), 1000);
+    assert.equal(r.host('A').state, 'ESTABLISHED');
+    assert.deepEqual(r.segments.map((s) => s.phase), ['', '', '']);
+    assert.deepEqual(r.explanation(), []);
+    r.dispose();
+  });
+
+  test('an unknown scenario is a usage error', () => {
+    assert.throws(() => new ScenarioRun('nope'), { code: 'ERR_SYNACK_USAGE', name: 'ScenarioError' });
   });
 });
 
