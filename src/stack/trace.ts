@@ -23,19 +23,13 @@ import {
   tcpFlagsToString,
   tcpOptionToString,
   walkIpv6Chain,
-  type TcpOption,
+  type TcpRepr,
 } from '../wire/index.js';
 import type { PacketFate } from '../link/memory.js';
 import { type LadderModel, type LadderRow, renderLadderText } from '../analyze/ladder.js';
 
-export interface TraceTcp {
-  readonly srcPort: number;
-  readonly dstPort: number;
-  readonly seq: number;
-  readonly ack: number;
-  readonly flags: number;
-  readonly window: number;
-  readonly options: readonly TcpOption[];
+/** A segment's TCP header as a TcpRepr has it, with the payload's length in place of its bytes. */
+export interface TraceTcp extends Pick<TcpRepr, 'srcPort' | 'dstPort' | 'seq' | 'ack' | 'flags' | 'window' | 'options'> {
   readonly payloadLength: number;
 }
 
