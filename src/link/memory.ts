@@ -17,6 +17,7 @@
  */
 import { SynackError } from '../errors.js';
 import type { BatchReceiveCallback, Link, ReceiveCallback, Scheduler } from './link.js';
+import { internetChecksum } from '../wire/checksum.js';
 import { SeededRandom } from './rng.js';
 
 export interface FaultOptions {
@@ -28,6 +29,12 @@ export interface FaultOptions {
   readonly reorder?: number;
   /** Probability that one bit of a packet is flipped. */
   readonly corrupt?: number;
+  /**
+   * Probability that an ECN-capable packet (ECT(0) or ECT(1) in its IPv4 or IPv6 header) is marked
+   * Congestion Experienced, as a router's active queue management would mark it instead of
+   * dropping it (RFC 3168 5). Other packets pass unchanged.
+   */
+  readonly ce?: number;
   /** One-way propagation delay in ms (default 0). */
   readonly delay?: number;
   /** Uniform extra delay in [0, jitter) ms per packet (default 0). Jitter alone can reorder. */
@@ -62,6 +69,8 @@ export interface DirectionStats {
   lost: number;
   duplicated: number;
   corrupted: number;
+  /** ECN-capable packets marked Congestion Experienced. */
+  ceMarked: number;
   reordered: number;
   tooBig: number;
   queueFull: number;
@@ -99,6 +108,7 @@ function checkFaults(f: FaultOptions): void {
   checkProbability('duplicate', f.duplicate);
   checkProbability('reorder', f.reorder);
   checkProbability('corrupt', f.corrupt);
+  checkProbability('ce', f.ce);
   checkNonNegative('delay', f.delay);
   checkNonNegative('jitter', f.jitter);
   checkNonNegative('reorderDelay', f.reorderDelay);
@@ -115,6 +125,7 @@ export class LinkDirection {
     lost: 0,
     duplicated: 0,
     corrupted: 0,
+    ceMarked: 0,
     reordered: 0,
     tooBig: 0,
     queueFull: 0,
@@ -189,6 +200,7 @@ export class LinkDirection {
     const reordered = this.rng.chance(f.reorder ?? 0);
     const corrupt = this.rng.chance(f.corrupt ?? 0);
     const jitter = (f.jitter ?? 0) > 0 ? this.rng.next() * (f.jitter ?? 0) : 0;
+    const mark = this.rng.chance(f.ce ?? 0); // (drawn last: runs without it keep their sequences)
     if (shot?.kind === 'drop' || (lost && shot === undefined)) {
       this.stats.lost++;
       return { fate: 'lost', copies: [], reordered: false };
@@ -209,6 +221,10 @@ export class LinkDirection {
       }
       this.stats.corrupted++;
       fate = 'corrupted';
+    }
+    if (mark && isEcnCapable(data)) {
+      data = markCongestionExperienced(data === packet ? packet.slice() : data);
+      this.stats.ceMarked++;
     }
     const copies = [{ at, data }];
     if (shot?.kind === 'duplicate' || (dup && shot === undefined)) {
@@ -385,10 +401,37 @@ function pickFaults(o: FaultOptions): FaultOptions {
   if (o.duplicate !== undefined) out.duplicate = o.duplicate;
   if (o.reorder !== undefined) out.reorder = o.reorder;
   if (o.corrupt !== undefined) out.corrupt = o.corrupt;
+  if (o.ce !== undefined) out.ce = o.ce;
   if (o.delay !== undefined) out.delay = o.delay;
   if (o.jitter !== undefined) out.jitter = o.jitter;
   if (o.reorderDelay !== undefined) out.reorderDelay = o.reorderDelay;
   if (o.bandwidth !== undefined) out.bandwidth = o.bandwidth;
   if (o.queueLimit !== undefined) out.queueLimit = o.queueLimit;
   return out;
+}
+
+/** ECT(0) or ECT(1) in an IPv4 or IPv6 header (RFC 3168 5: ECN field 10 or 01). */
+function isEcnCapable(p: Uint8Array): boolean {
+  if (p.length < 2) return false;
+  const version = (p[0] as number) >>> 4;
+  const ecn = version === 4 ? (p[1] as number) & 3 : version === 6 ? ((p[1] as number) >>> 4) & 3 : 0;
+  return ecn === 1 || ecn === 2;
+}
+
+/** Set the ECN field to CE (11) in place; an IPv4 header gets its checksum again. Returns `p`. */
+function markCongestionExperienced(p: Uint8Array): Uint8Array {
+  if ((p[0] as number) >>> 4 === 6) {
+    p[1] = (p[1] as number) | 0x30;
+    return p;
+  }
+  p[1] = (p[1] as number) | 3;
+  const ihl = ((p[0] as number) & 0x0f) * 4;
+  if (ihl >= 20 && p.length >= ihl) {
+    p[10] = 0;
+    p[11] = 0;
+    const sum = internetChecksum(p, 0, ihl);
+    p[10] = sum >>> 8;
+    p[11] = sum & 0xff;
+  }
+  return p;
 }

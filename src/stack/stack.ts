@@ -778,7 +778,7 @@ export class Stack {
         if (e.removed) continue;
         // Segments first, then events (see the module comment).
         for (let seg = e.conn.pollTransmit(now); seg !== undefined; seg = e.conn.pollTransmit(now)) {
-          this.sendSegment(e.iface, e.localAddress, e.remoteAddress, seg, e.conn.state, e.dscp);
+          this.sendSegment(e.iface, e.localAddress, e.remoteAddress, seg, e.conn.state, e.dscp, e.conn.transmitEct);
         }
         for (let ev = e.conn.pollEvent(); ev !== undefined; ev = e.conn.pollEvent()) this.dispatch(e, ev, now);
         if (e.conn.isClosed && !e.dirty) this.remove(e);
@@ -922,7 +922,7 @@ export class Stack {
       end = body.length;
     }
     const pair: IpAddressPair = { src, dst };
-    if (protocol === 6) this.tcpIn(now, iface, pair, dst, src, body, start, end, packet);
+    if (protocol === 6) this.tcpIn(now, iface, pair, dst, src, body, start, end, packet, (v.ecn & CE) === CE);
     else if (protocol === 1) this.icmpv4In(now, iface, src, dst, body.subarray(start, end), packet);
     else this.drop('ip-unknown-protocol', iface, packet);
   }
@@ -932,7 +932,7 @@ export class Stack {
     return this.ipId;
   }
 
-  private ipv4Packet(src: number, dst: number, protocol: number, payloadLength: number, dscp = 0): Uint8Array {
+  private ipv4Packet(src: number, dst: number, protocol: number, payloadLength: number, dscp = 0, ecn = 0): Uint8Array {
     const buf = this.packets.alloc(20 + payloadLength);
     emitIpv4(
       {
@@ -941,7 +941,7 @@ export class Stack {
         protocol,
         ttl: this.ttl,
         dscp,
-        ecn: 0,
+        ecn,
         identification: this.nextIpId(),
         dontFragment: true, // RFC 1191: path MTU discovery; TCP sizes segments to the MTU
         moreFragments: false,
@@ -1010,15 +1010,15 @@ export class Stack {
     if (!chain.upperHeaderPresent) return this.drop('ip-unknown-protocol', iface, packet);
     const pair = ipv6PseudoHeaderAddresses(repr, chain);
     const upperEnd = chain.upperOffset + chain.upperLength;
-    if (chain.upperProtocol === 6) this.tcpIn(now, iface, pair, repr.dst, repr.src, packet, chain.upperOffset, upperEnd, packet);
+    if (chain.upperProtocol === 6) this.tcpIn(now, iface, pair, repr.dst, repr.src, packet, chain.upperOffset, upperEnd, packet, (repr.trafficClass & CE) === CE);
     else if (chain.upperProtocol === 58) this.icmpv6In(now, iface, repr.src, repr.dst, packet.subarray(chain.upperOffset, upperEnd), packet, pair);
     else this.drop('ip-unknown-protocol', iface, packet);
   }
 
-  private ipv6Packet(src: Uint8Array, dst: Uint8Array, nextHeader: number, payloadLength: number, dscp = 0): Uint8Array {
+  private ipv6Packet(src: Uint8Array, dst: Uint8Array, nextHeader: number, payloadLength: number, dscp = 0, ecn = 0): Uint8Array {
     const buf = this.packets.alloc(40 + payloadLength);
     // The traffic class is the DSCP and two ECN bits (RFC 2474 3, RFC 3168 5).
-    emitIpv6({ src, dst, nextHeader, hopLimit: this.ttl, trafficClass: dscp << 2, flowLabel: 0, payloadLength }, buf);
+    emitIpv6({ src, dst, nextHeader, hopLimit: this.ttl, trafficClass: (dscp << 2) | ecn, flowLabel: 0, payloadLength }, buf);
     return buf;
   }
 
@@ -1055,7 +1055,7 @@ export class Stack {
    * The TCP segment at bytes[start, end) (the IP payload; read in place, so the only view made is
    * the payload's).
    */
-  private tcpIn(now: number, iface: number, pair: IpAddressPair, local: IpAddress, remote: IpAddress, bytes: Uint8Array, start: number, end: number, packet: Uint8Array): void {
+  private tcpIn(now: number, iface: number, pair: IpAddressPair, local: IpAddress, remote: IpAddress, bytes: Uint8Array, start: number, end: number, packet: Uint8Array, ce: boolean): void {
     const n = end - start;
     const hl = n >= TCP_HEADER_LEN ? ((bytes[start + 12] as number) >>> 4) * 4 : 0;
     if (hl < TCP_HEADER_LEN || hl > n) return this.drop('tcp-malformed', iface, packet);
@@ -1077,7 +1077,9 @@ export class Stack {
       payload: bytes.subarray(start + hl, end),
     };
     // MUST-7: an illegal option length is the engine's to judge (after its sequence checks).
-    const meta: SegmentMeta | undefined = opts.error !== undefined ? { optionError: true } : undefined;
+    // RFC 3168 5: a Congestion Experienced mark in the IP header is the engine's to echo.
+    const meta: SegmentMeta | undefined =
+      opts.error !== undefined ? (ce ? { optionError: true, ce } : { optionError: true }) : ce ? CE_META : undefined;
     // A bulk transfer brings segment after segment of one connection: try the last one first
     // (no key string built, no map lookup), then the table.
     let e: StackConnection | undefined;
@@ -1163,14 +1165,16 @@ export class Stack {
     this.markDirty(e);
   }
 
-  private sendSegment(iface: number, local: IpAddress, remote: IpAddress, seg: TcpRepr, state: TcpState, dscp = 0): void {
+  /** `ect`: mark the packet ECN-capable, ECT(0) (RFC 3168 5; the engine says when, see transmitEct). */
+  private sendSegment(iface: number, local: IpAddress, remote: IpAddress, seg: TcpRepr, state: TcpState, dscp = 0, ect = false): void {
     const len = tcpBufferLength(seg);
+    const ecn = ect ? ECT0 : 0;
     let buf: Uint8Array;
     if (typeof local === 'number') {
-      buf = this.ipv4Packet(local, remote as number, 6, len, dscp);
+      buf = this.ipv4Packet(local, remote as number, 6, len, dscp, ecn);
       emitTcp(seg, buf, { src: local, dst: remote as number }, 20);
     } else {
-      buf = this.ipv6Packet(local, remote as Uint8Array, 6, len, dscp);
+      buf = this.ipv6Packet(local, remote as Uint8Array, 6, len, dscp, ecn);
       emitTcp(seg, buf, { src: local, dst: remote as Uint8Array }, 40);
     }
     this.onTransmit?.({ iface, packet: buf, state });
@@ -1184,6 +1188,11 @@ export class Stack {
     if (!this.flushing) this.wake();
   }
 }
+
+/** The IP header's ECN field (RFC 3168 5): ECT(0), and CE (both bits). */
+const ECT0 = 2;
+const CE = 3;
+const CE_META: SegmentMeta = Object.freeze({ ce: true });
 
 /** An ICMP error about one of our TCP segments: the quoted 4-tuple (from our side) and the notice. */
 interface QuotedError {

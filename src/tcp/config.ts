@@ -77,6 +77,11 @@ export interface TcpConfig {
   readonly slowStartAfterIdle: boolean;
   /** RACK-TLP loss detection (RFC 8985) beside DupThresh, when SACK is in use. */
   readonly rack: boolean;
+  /**
+   * Explicit Congestion Notification (RFC 3168): 'on' asks for it in our SYNs and accepts it;
+   * 'passive' (the default, as Linux's tcp_ecn = 2) accepts it when the peer asks; 'off' never.
+   */
+  readonly ecn: 'on' | 'passive' | 'off';
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = {
@@ -112,6 +117,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   congestionControl: 'reno',
   slowStartAfterIdle: true,
   rack: true,
+  ecn: 'passive',
 };
 
 /** IP header size without options. */
@@ -225,5 +231,6 @@ function build(overrides: Partial<TcpConfig>): TcpConfig {
   }
   if (typeof c.slowStartAfterIdle !== 'boolean') bad('slowStartAfterIdle', 'must be a boolean');
   if (typeof c.rack !== 'boolean') bad('rack', 'must be a boolean');
+  if (c.ecn !== 'on' && c.ecn !== 'passive' && c.ecn !== 'off') bad('ecn', "must be 'on', 'passive' or 'off'");
   return Object.freeze(c);
 }

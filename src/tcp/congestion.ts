@@ -57,6 +57,12 @@ export interface CongestionControl {
   onTimeout(ctx: CongestionContext): void;
   /** Sending restarts after an idle period longer than the RTO (RFC 5681 4.1). */
   onIdleRestart?(ctx: CongestionContext): void;
+  /**
+   * Congestion signalled without a loss (an ECN-Echo, RFC 3168 6.1.2): the reduction a loss would
+   * bring, with no recovery to follow. Without it the engine uses onEnterRecovery with `sack` set
+   * (cwnd = ssthresh, no inflation).
+   */
+  onCongestionSignal?(ctx: CongestionContext): void;
 }
 
 /** Builds a controller for a connection once its effective send MSS is known. */
@@ -73,6 +79,7 @@ export class NoCongestionControl implements CongestionControl {
   onPartialAck(): void {}
   onExitRecovery(): void {}
   onTimeout(): void {}
+  onCongestionSignal(): void {}
 }
 
 /** RFC 5681 3.1: the initial window for a given SMSS. */

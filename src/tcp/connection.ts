@@ -61,7 +61,7 @@ import { isSynchronized, TcpState } from './state.js';
 
 export type { SegmentMeta } from './listen.js';
 
-const { FIN, SYN, RST, PSH, ACK, URG } = TcpFlag;
+const { FIN, SYN, RST, PSH, ACK, URG, ECE, CWR } = TcpFlag;
 const NEVER = Infinity;
 const EMPTY = new Uint8Array(0);
 const NO_BLOCKS: readonly SackBlock[] = [];
@@ -278,6 +278,18 @@ export class TcpConnection {
   private ackNow!: boolean;
   /** The ACK owed is one RFC 5681 4.2 wants per segment (out of order, gap filled, duplicate). */
   private ackEach!: boolean;
+  /** RFC 3168: ECN in use on this connection (negotiated in the handshake). */
+  private ecnOk!: boolean;
+  /** Our SYN asked for ECN (an ECN-setup SYN: ECE and CWR; RFC 3168 6.1.1). */
+  private ecnSynSent!: boolean;
+  /** Receiver: a CE mark arrived; ECE goes on every ACK until the peer's CWR (6.1.3). */
+  private ecnEcho!: boolean;
+  /** Sender: the window was reduced; CWR goes on the next new data segment (6.1.2). */
+  private ecnCwrPending!: boolean;
+  /** Sender: no new reduction for ECN-Echo until SND.UNA passes this (once per window, 6.1.2). */
+  private ecnRecover!: number;
+  /** The segment pollTransmit last returned may carry ECT(0) in its IP header (6.1.4, 6.1.5, 6.1.6). */
+  private ectOut = false;
   private fastRetransmitNow!: boolean;
   private probeNow!: boolean;
   private keepaliveNow!: boolean;
@@ -437,6 +449,11 @@ export class TcpConnection {
     this.challengeCount = 0;
     this.ackNow = false;
     this.ackEach = false;
+    this.ecnOk = false;
+    this.ecnSynSent = false;
+    this.ecnEcho = false;
+    this.ecnCwrPending = false;
+    this.ecnRecover = 0;
     this.fastRetransmitNow = false;
     this.probeNow = false;
     this.keepaliveNow = false;
@@ -466,6 +483,7 @@ export class TcpConnection {
     this.sndMax = iss;
     this.sndBufSeq = seqAdd(iss, 1);
     this.recover = iss;
+    this.ecnRecover = iss;
     this.sb = undefined;
   }
 
@@ -506,6 +524,20 @@ export class TcpConnection {
    */
   get ackPerSegment(): boolean {
     return this.ackEach;
+  }
+
+  /**
+   * Whether the segment pollTransmit just returned may be sent ECN-capable: ECT(0) in its IP header
+   * (RFC 3168 6.1.4-6.1.6: new data on an ECN connection; never SYNs, pure ACKs, retransmissions or
+   * zero-window probes). Read it before calling pollTransmit again.
+   */
+  get transmitEct(): boolean {
+    return this.ectOut;
+  }
+
+  /** ECN (RFC 3168) was negotiated for this connection. */
+  get ecn(): boolean {
+    return this.ecnOk;
   }
 
   get readableBytes(): number {
@@ -919,6 +951,10 @@ export class TcpConnection {
       this.tsRecentAt = now;
     }
     this.sackEnabled = cfg.sack && hasSackPermitted(syn.options);
+    // RFC 3168 6.1.1: an ECN-setup SYN has ECE and CWR; an ECN-setup SYN-ACK has ECE without CWR,
+    // and counts only in answer to our ECN-setup SYN.
+    const ecnBits = syn.flags & (ECE | CWR);
+    this.ecnOk = passive ? cfg.ecn !== 'off' && ecnBits === (ECE | CWR) : this.ecnSynSent && ecnBits === ECE;
   }
 
   /** 3.10.7.3 */
@@ -1189,6 +1225,16 @@ export class TcpConnection {
       this.drop('ack-unacceptable');
       this.challengeAck(now);
       return;
+    }
+    if (this.ecnOk) {
+      // RFC 3168 6.1.3: CWR from the sender ends our ECN-Echo; a CE mark (on this very segment
+      // too) starts it again, and is answered at once so the sender hears of it within an RTT.
+      if (f & CWR) this.ecnEcho = false;
+      if (meta?.ce === true) {
+        this.counters.ceIn++;
+        if (!this.ecnEcho) this.ackNow = true;
+        this.ecnEcho = true;
+      }
     }
     this.processAck(now, seg, ack, ts);
     if (this._state === TcpState.Closed) return;
@@ -1548,6 +1594,28 @@ export class TcpConnection {
     }
   }
 
+  /**
+   * An ECN-Echo (RFC 3168 6.1.2): congestion without loss. The window is reduced as for a loss, at
+   * most once per window of data (not again before everything sent at the last reduction is
+   * acknowledged, nor during loss recovery, which already reduced it), and the next new data
+   * segment carries CWR.
+   */
+  private ecnEchoed(now: number, flightSize: number): void {
+    if (this.recovery !== Recovery.None || seqLt(this.sndUna, this.ecnRecover)) return;
+    const ctx = this.ccContext(now, flightSize);
+    if (this.cc.onCongestionSignal !== undefined) this.cc.onCongestionSignal(ctx);
+    else this.cc.onEnterRecovery({ ...ctx, sack: true });
+    this.counters.ecnReductions++;
+    this.windowReduced();
+  }
+
+  /** Any reduction of the window (ECN-Echo, fast retransmit, timeout): CWR on the next new data (6.1.2). */
+  private windowReduced(): void {
+    if (!this.ecnOk) return;
+    this.ecnCwrPending = true;
+    this.ecnRecover = this.sndMax;
+  }
+
   /** RFC 8985 7.2: may a probe timeout be scheduled now? */
   private tlpAllowed(): boolean {
     const st = this._state;
@@ -1614,6 +1682,7 @@ export class TcpConnection {
     this.recover = this.sndMax; // RecoveryPoint = HighData (RFC 6675 4.1), recover (RFC 6582)
     this.rescueRxt = undefined;
     this.cc.onEnterRecovery(this.ccContext(now, flightSize)); // ssthresh from FlightSize, equation 4
+    this.windowReduced();
     this.declareFrontLost();
     this.counters.fastRetransmits++;
   }
@@ -1680,7 +1749,8 @@ export class TcpConnection {
           this.declareFrontLost();
         }
         // SACK recovery (RFC 6675 5 (B)): the scoreboard and pipe decide what goes next.
-      } else {
+      } else if (!(this.ecnOk && seg.flags & ECE)) {
+        // (An ECN-Echo ACK never grows the window, RFC 3168 6.1.2.)
         this.ccContext(now, pipeBefore);
         CC_CTX.cwndLimited = cwndLimited;
         this.cc.onAck(acked, CC_CTX);
@@ -1698,6 +1768,7 @@ export class TcpConnection {
       // only duplicates (RFC 2883) SACKs nothing new and is not a duplicate ACK.
       dup = this.sackEnabled ? newlySacked > 0 || (classic && blocks.length === 0) : classic;
     }
+    if (this.ecnOk && seg.flags & ECE && !(seg.flags & SYN)) this.ecnEchoed(now, outstanding);
     if (dup) {
       this.counters.dupAcksIn++;
       this.dupAcks++;
@@ -1914,6 +1985,7 @@ export class TcpConnection {
     this.counters.timeouts++;
     if (handshake) this.synRetransmitted = true;
     this.cc.onTimeout(this.ccContext(now, seqDiff(this.sndMax, this.sndUna)));
+    if (!handshake) this.windowReduced();
     this.rtt.backoff();
     // RFC 6675 5.1: a timeout ends SACK recovery; RecoveryPoint = HighData, and no new recovery
     // starts before it is acknowledged (RFC 6582 3.2 step 4 for NewReno).
@@ -2007,6 +2079,7 @@ export class TcpConnection {
    * connection, which may reuse that memory once the data is acknowledged.
    */
   pollTransmit(now: number): TcpRepr | undefined {
+    this.ectOut = false;
     if (this.controlReplies.length > 0) {
       const r = this.controlReplies.shift()!;
       if (this.controlReplies.length === 0) this.controlReplies = [];
@@ -2077,7 +2150,7 @@ export class TcpConnection {
       dstPort: this._remotePort,
       seq: this.iss,
       ack: withAck ? this.rcvNxt : 0,
-      flags: withAck ? SYN | ACK : SYN,
+      flags: withAck ? (this.ecnOk ? SYN | ACK | ECE : SYN | ACK) : this.synFlags(retransmit),
       window: win,
       urgentPointer: 0,
       options: opts,
@@ -2093,6 +2166,16 @@ export class TcpConnection {
     }
     if (this.tRetransmit === NEVER) this.tRetransmit = now + this.rtt.rto;
     return seg;
+  }
+
+  /**
+   * SYN, with ECE and CWR when we ask for ECN (RFC 3168 6.1.1). A retransmitted SYN goes without
+   * them (6.1.1.1: a middlebox may drop ECN-setup SYNs; Linux falls back the same way), and a
+   * SYN-ACK answering the first one then no longer counts as ECN-setup.
+   */
+  private synFlags(retransmit: boolean): number {
+    this.ecnSynSent = this.config.ecn === 'on' && !retransmit;
+    return this.ecnSynSent ? SYN | ECE | CWR : SYN;
   }
 
   private hasUnsent(): boolean {
@@ -2248,6 +2331,14 @@ export class TcpConnection {
     let flags = ACK;
     if (len > 0 && endData) flags |= PSH; // MUST-61: PSH on the segment that empties the buffer
     if (fin) flags |= FIN;
+    // RFC 3168: new data only may be ECN-capable - not retransmissions (6.1.5), not zero-window
+    // probes (6.1.6); the first new data after a window reduction carries CWR (6.1.2).
+    const ect = this.ecnOk && !retransmission && len > 0 && this.sndWnd > 0;
+    if (ect && this.ecnCwrPending) {
+      flags |= CWR;
+      this.ecnCwrPending = false;
+    }
+    this.ectOut = ect;
     if (this.sndMax === this.sndUna) this.progressAt = now;
     const seg = this.segmentWithOptions(seq, flags, payload, opts);
     const end = seqAdd(seq, len + (fin ? 1 : 0));
@@ -2332,6 +2423,7 @@ export class TcpConnection {
     if (flags & ACK) {
       ack = this.rcvNxt;
       window = this.selectWindow();
+      if (this.ecnEcho) flags |= ECE; // RFC 3168 6.1.3 (ecnEcho is only ever set with ECN in use)
       if (options === this.dsackOptions) {
         // The D-SACK block went out: it is reported once (RFC 2883 4).
         this.dsackBlock = undefined;

@@ -125,6 +125,10 @@ export interface TcpCounters {
   tailLossProbes: number;
   /** Retransmissions RACK found lost and sent again (RFC 8985 6). */
   lostRetransmissions: number;
+  /** Segments that arrived marked Congestion Experienced (RFC 3168), on an ECN connection. */
+  ceIn: number;
+  /** Window reductions in answer to an ECN-Echo (RFC 3168 6.1.2). */
+  ecnReductions: number;
   drops: Record<DropReason, number>;
 }
 
@@ -170,6 +174,8 @@ export function newCounters(): TcpCounters {
     dsacksIn: 0,
     tailLossProbes: 0,
     lostRetransmissions: 0,
+    ceIn: 0,
+    ecnReductions: 0,
     drops,
   };
 }

@@ -19,6 +19,8 @@ export interface SegmentMeta {
    * parsed before the error.
    */
   readonly optionError?: boolean;
+  /** The IP header carried Congestion Experienced (ECN field 11, RFC 3168 5). */
+  readonly ce?: boolean;
 }
 
 export type ListenAction =

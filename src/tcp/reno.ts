@@ -58,6 +58,11 @@ export class Reno implements CongestionControl {
     this.afterTimeout = false;
   }
 
+  /** ECN-Echo (RFC 3168 6.1.2): halve as for a loss (CUBIC: its beta and W_max), without inflation. */
+  onCongestionSignal(ctx: CongestionContext): void {
+    this.onEnterRecovery(ctx.sack ? ctx : { ...ctx, sack: true });
+  }
+
   onDupAckInRecovery(ctx: CongestionContext): void {
     if (!ctx.sack) this.cwnd += ctx.mss; // RFC 5681 3.2 step 4
   }
