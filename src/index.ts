@@ -13,7 +13,7 @@ export { Stack, type StackOptions } from './stack/stack.js';
 export { TcpSocket, TcpServer } from './stack/socket.js';
 export * from './stack/errors.js';
 export { Simulation } from './stack/sim.js';
-export { runScenario, SCENARIO_NAMES } from './stack/scenarios.js';
+export { runScenario, ScenarioRun, SCENARIO_NAMES } from './stack/scenarios.js';
 export type { Link } from './link/link.js';
 export { MemoryPair, type FaultOptions } from './link/memory.js';
 export { PcapTap, CaptureRecorder } from './link/tap.js';
