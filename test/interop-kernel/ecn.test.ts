@@ -1,0 +1,463 @@
+/**
+ * ECN (RFC 3168) between synack (on a TUN device) and the Linux kernel, IPv4 and IPv6.
+ *
+ * Negotiation, on a direct link:
+ *  - synack's client with ecn 'on' against a kernel listener left at the default tcp_ecn = 2
+ *    (answer ECN requests, ask for none): the SYN carries ECE + CWR, the SYN-ACK ECE alone
+ *    (6.1.1); synack's new data goes ECT(0), its SYN and pure ACKs not-ECT (6.1.4-6.1.6);
+ *  - a kernel client with tcp_ecn = 1 (ask for ECN) against synack's listener (ecn 'passive',
+ *    the default): the same handshake the other way round, the kernel's data ECT(0), synack's ACKs
+ *    not-ECT.
+ * In both, `ss -tin` reports `ecn` (ECN in use on the kernel's socket) and `ecnseen` (the kernel
+ * saw ECT/CE-marked packets from synack).
+ *
+ * Congestion marks, on a routed lab (the kernel endpoint one hop away): nftables in the router's
+ * forward chain sets CE (`ip ecn set ce`, `ip6 ecn set ce`) on a random 2% of the ECT(0) packets
+ * going one way, as an AQM would (there is no qdisc that marks here: this kernel has no red,
+ * fq_codel or other sch modules):
+ *  - synack's data marked: the kernel echoes ECE (6.1.3), synack reduces its window without a
+ *    loss and says CWR on new data (6.1.2); nothing is retransmitted, every byte arrives;
+ *  - the kernel's data marked: synack echoes ECE on its ACKs from the first CE mark until the
+ *    kernel's CWR (6.1.3); the kernel's CWR follows synack's ECE; every byte arrives.
+ * The capture is taken on synack's side of the router: synack's packets as it sent them (before a
+ * mark), the kernel's as synack received them (after one). Truth is tshark's decoding of that
+ * capture, the nftables counters and the kernel's `ss`, not synack's own view.
+ *
+ * ECN fallback (6.1.1.1): synack's ECN-setup SYN is answered only after synack retransmitted it
+ * without ECE and CWR (the kernel's SYN-ACKs are dropped for 1.5 s). Linux keeps ECN for the
+ * connection (every SYN-ACK it sends is ECN-setup) and its data goes ECT(0); synack MUST NOT set
+ * ECT (it sent a non-ECN-setup SYN) but MUST process CE marks (it sent an ECN-setup SYN and got no
+ * non-ECN-setup SYN-ACK), 6.1.1.
+ *
+ * Two checks are `todo` until the engine is fixed (see REDUCTION_TODO and FALLBACK_TODO).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { findTool, run } from '../kernel/netns.js';
+import { DEVICE, labSkipReason, receiveAll, sendRandom, sleep, withLab, within, type TunLab } from './lab.js';
+
+const skip = (await labSkipReason()) ?? false;
+
+/** The IP ECN codepoints (RFC 3168 5). */
+const NOT_ECT = 0;
+const ECT0 = 2;
+const CE = 3;
+
+/** One TCP packet of the capture as tshark decodes it. */
+interface Pkt {
+  readonly frame: number;
+  readonly src: string;
+  /** The IP header's ECN field (IPv4 TOS / IPv6 traffic class, low two bits). */
+  readonly ecn: number;
+  readonly syn: boolean;
+  readonly ack: boolean;
+  readonly fin: boolean;
+  readonly ece: boolean;
+  readonly cwr: boolean;
+  readonly len: number;
+  readonly seq: number;
+}
+
+const FIELDS = [
+  'frame.number', 'ip.src', 'ipv6.src', 'ip.dsfield.ecn', 'ipv6.tclass.ecn',
+  'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.ece', 'tcp.flags.cwr', 'tcp.len', 'tcp.seq_raw',
+] as const;
+
+function tool(name: 'tshark' | 'nft' | 'ss' | 'ip'): string {
+  const p = findTool(name);
+  if (p === null) throw new Error(`${name} not found`);
+  return p;
+}
+
+/** Every TCP packet in `file` (not ICMP errors quoting one), in capture order. */
+async function tcpPackets(file: string): Promise<Pkt[]> {
+  const r = await run([
+    tool('tshark'), '-n', '-r', file, '-o', 'tcp.relative_sequence_numbers:FALSE', '-o', 'tcp.desegment_tcp_streams:FALSE',
+    '-Y', 'tcp && !icmp && !icmpv6', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f]),
+  ], { timeoutMs: 120_000 });
+  const bool = (v: string | undefined): boolean => v === '1' || v === 'True';
+  return r.stdout.split('\n').filter((l) => l !== '').map((line) => {
+    const c = line.split('\t');
+    assert.equal(c.length, FIELDS.length, `tshark line: ${line}`);
+    const [frame, ip4, ip6, ecn4, ecn6, syn, ack, fin, ece, cwr, len, seq] = c;
+    return {
+      frame: Number(frame),
+      src: ip4 !== '' && ip4 !== undefined ? ip4 : (ip6 ?? ''),
+      ecn: Number(ecn4 !== '' && ecn4 !== undefined ? ecn4 : ecn6),
+      syn: bool(syn),
+      ack: bool(ack),
+      fin: bool(fin),
+      ece: bool(ece),
+      cwr: bool(cwr),
+      len: Number(len),
+      seq: Number(seq),
+    };
+  });
+}
+
+/** Frames matching a display filter (tshark's own analysis, e.g. tcp.analysis.retransmission). */
+async function framesMatching(file: string, filter: string): Promise<number[]> {
+  const r = await run([tool('tshark'), '-n', '-r', file, '-o', 'tcp.desegment_tcp_streams:FALSE', '-Y', filter, '-T', 'fields', '-e', 'frame.number'], { timeoutMs: 120_000 });
+  return r.stdout.split('\n').filter((l) => l.trim() !== '').map(Number);
+}
+
+/** Data segments carrying sequence numbers not sent before by the same host (new data, not a retransmission). */
+function newData(pkts: readonly Pkt[]): Set<Pkt> {
+  const seen = new Set<string>();
+  const out = new Set<Pkt>();
+  for (const p of pkts) {
+    if (p.len === 0) continue;
+    const key = `${p.src} ${p.seq}`;
+    if (!seen.has(key)) out.add(p);
+    seen.add(key);
+  }
+  return out;
+}
+
+const describePkt = (p: Pkt | undefined): string =>
+  p === undefined ? 'none' : `frame ${p.frame} from ${p.src} ecn=${p.ecn}${p.syn ? ' SYN' : ''}${p.ack ? ' ACK' : ''}${p.ece ? ' ECE' : ''}${p.cwr ? ' CWR' : ''} len=${p.len}`;
+
+/** The handshake checks shared by both roles: ECN-setup SYN and SYN-ACK (RFC 3168 6.1.1), neither ECN-capable. */
+function checkHandshake(pkts: readonly Pkt[], client: string, server: string): void {
+  const syn = pkts.find((p) => p.syn && !p.ack);
+  const synAck = pkts.find((p) => p.syn && p.ack);
+  assert.equal(syn?.src, client, `the SYN: ${describePkt(syn)}`);
+  assert.equal(synAck?.src, server, `the SYN-ACK: ${describePkt(synAck)}`);
+  assert.ok(syn.ece && syn.cwr, `an ECN-setup SYN has ECE and CWR: ${describePkt(syn)}`);
+  assert.ok(synAck.ece && !synAck.cwr, `an ECN-setup SYN-ACK has ECE and not CWR: ${describePkt(synAck)}`);
+  assert.equal(pkts.filter((p) => p.syn).length, 2, 'no SYN was retransmitted (a retransmitted SYN would drop ECN)');
+  assert.equal(syn.ecn, NOT_ECT, 'the SYN is not ECN-capable (6.1.1)');
+}
+
+/** Every host's new data ECT(0), its retransmissions and segments without data not-ECT (6.1.4-6.1.6). */
+function checkEct(pkts: readonly Pkt[], host: string, who: string): { data: number; pureAcks: number } {
+  const mine = pkts.filter((p) => p.src === host);
+  const fresh = newData(mine);
+  let data = 0;
+  let pureAcks = 0;
+  for (const p of mine) {
+    if (p.len === 0) {
+      if (!p.syn && !p.fin) pureAcks++;
+      assert.equal(p.ecn, NOT_ECT, `${who}'s segment without data is not ECN-capable: ${describePkt(p)}`);
+    } else if (fresh.has(p)) {
+      data++;
+      assert.equal(p.ecn, ECT0, `${who}'s new data is ECT(0): ${describePkt(p)}`);
+    } else {
+      assert.equal(p.ecn, NOT_ECT, `${who}'s retransmission is not ECN-capable (6.1.5): ${describePkt(p)}`);
+    }
+  }
+  return { data, pureAcks };
+}
+
+/**
+ * The kernel's `ss -tine` info for the connection on `port` (while established). `-e` is needed:
+ * iproute2 6.1 on this kernel prints the option flags (ts, sack, ecn, ecnseen) only with it.
+ */
+async function kernelSs(lab: TunLab, port: number): Promise<string> {
+  const r = await lab.exec([tool('ss'), '-tineH', 'state', 'established'], { where: 'kernel' });
+  const lines = r.stdout.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const cols = (lines[i] ?? '').trim().split(/\s+/);
+    if (cols.slice(2, 4).some((c) => c.endsWith(`:${port}`))) return `${(lines[i] ?? '').trim()} | ${(lines[i + 1] ?? '').trim()}`;
+  }
+  return assert.fail(`the kernel has no established socket on port ${port}: ${r.stdout}`);
+}
+
+/**
+ * Routed labs: wait (bounded) until no IPv6 address in either namespace is tentative. While the
+ * veth's link-local addresses are in duplicate address detection, the router cannot resolve the
+ * far end and the first packet waits about a second: long enough for synack to retransmit its SYN
+ * (without ECE and CWR, RFC 3168 6.1.1.1), which is not the handshake these tests are about.
+ */
+async function settled(lab: TunLab): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (const where of ['tun', 'kernel'] as const) {
+    for (;;) {
+      const r = await lab.exec([tool('ip'), '-6', 'addr', 'show', 'tentative'], { where });
+      if (r.stdout.trim() === '') break;
+      if (Date.now() > deadline) assert.fail(`IPv6 addresses still tentative in the ${where} namespace: ${r.stdout}`);
+      await sleep(50);
+    }
+  }
+}
+
+async function kernelEcnSysctl(lab: TunLab, value?: 1): Promise<string> {
+  if (value !== undefined) await lab.exec(['sysctl', '-qw', `net.ipv4.tcp_ecn=${value}`], { where: 'kernel' });
+  return (await lab.exec(['sysctl', '-n', 'net.ipv4.tcp_ecn'], { where: 'kernel' })).stdout.trim();
+}
+
+/**
+ * CE marks in the router (routed labs): a random `percent`% of the ECT(0) packets crossing it in
+ * one direction ('to-kernel': those synack wrote to the device) get the CE codepoint, as an AQM
+ * would set it (RFC 3168 5). nftables fixes the IPv4 header checksum. Returns the counters: ECT(0)
+ * packets seen, and marked.
+ */
+async function markCe(lab: TunLab, direction: 'to-kernel' | 'to-synack', percent: number): Promise<() => Promise<{ ect: number; marked: number }>> {
+  assert.ok(lab.routed, 'marks are set in the router');
+  const iif = direction === 'to-kernel' ? DEVICE : 'vk0';
+  const ruleset = `table inet sk_ecn {
+  counter ect { }
+  counter marked { }
+  chain c {
+    type filter hook forward priority filter; policy accept;
+    iifname "${iif}" ip ecn ect0 counter name "ect"
+    iifname "${iif}" ip6 ecn ect0 counter name "ect"
+    iifname "${iif}" ip ecn ect0 numgen random mod 100 < ${percent} counter name "marked" ip ecn set ce
+    iifname "${iif}" ip6 ecn ect0 numgen random mod 100 < ${percent} counter name "marked" ip6 ecn set ce
+  }
+}
+`;
+  await lab.exec([tool('nft'), '-f', '-'], { input: ruleset });
+  return async () => {
+    const r = await lab.exec([tool('nft'), '-j', 'list', 'counters', 'table', 'inet', 'sk_ecn']);
+    const doc = JSON.parse(r.stdout) as { nftables?: { counter?: { name?: string; packets?: number } }[] };
+    const get = (name: string): number => doc.nftables?.find((x) => x.counter?.name === name)?.counter?.packets ?? Number.NaN;
+    return { ect: get('ect'), marked: get('marked') };
+  };
+}
+
+/**
+ * Known engine bug (reported to the lead): after an ECE reduction at SND.MAX = X (ecnRecover), the
+ * ACK of exactly X still carries ECE (the receiver has not yet seen the CWR segment, which starts at
+ * X) and the engine reduces again. Linux holds its CWR state until something *above* high_seq is
+ * acknowledged (tcp_input.c, tcp_fastretrans_alert: "CWR is to be held something *above* high_seq
+ * is ACKed for CWR bit to reach receiver").
+ */
+const REDUCTION_TODO = 'engine: ecnEchoed reduces again on the ACK of exactly ecnRecover (seqLt should be seqLe)';
+/**
+ * Known engine gap (reported to the lead): having sent an ECN-setup SYN, retransmitted it without
+ * ECE/CWR and then received an ECN-setup SYN-ACK, synack correctly sets no ECT (it has sent a
+ * non-ECN-setup SYN), but it ignores CE marks, where RFC 3168 6.1.1 says it MUST process them as
+ * on an ECN-capable connection, since it sent an ECN-setup SYN and received no non-ECN-setup SYN
+ * or SYN-ACK. The kernel at the other end has ECN on and its data ECT(0), so its congestion goes
+ * unreported.
+ */
+const FALLBACK_TODO = 'engine: after an ECN-setup SYN, a plain SYN retransmission and an ECN-setup SYN-ACK, CE marks are not echoed';
+
+describe('ECN between synack and the Linux kernel over TUN (RFC 3168)', { skip, concurrency: false, timeout: 600_000 }, () => {
+  for (const family of [4, 6] as const) {
+    it(`IPv${family}, synack client with ecn 'on', kernel listener with tcp_ecn=2: ECN-setup SYN and SYN-ACK, synack's new data ECT(0), its SYN and pure ACKs not-ECT, ss shows ecn`, async () => {
+      await withLab({ tcp: { ecn: 'on' } }, async (lab) => {
+        assert.equal(await kernelEcnSysctl(lab), '2', "the kernel's default: answer ECN requests, ask for none");
+        const port = 47600 + family;
+        const { sock, agent, id } = await lab.open('synack-client', family, port);
+        const got = receiveAll(sock);
+        agent.command({ op: 'send', id, bytes: 200_000 });
+        const sent = await within(sendRandom(sock, 200_000), 30_000, 'synack sending 200 kB');
+        await agent.event('sent', id);
+        await sleep(200); // the last ACKs in, before asking ss
+        const ss = await kernelSs(lab, port);
+        sock.end();
+        agent.command({ op: 'end', id });
+        const fromKernel = await within(got, 30_000, "the kernel's 200 kB");
+        const kernelClose = await agent.event('close', id, 30_000);
+        assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact');
+        assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact');
+
+        const pkts = await tcpPackets(lab.capture());
+        checkHandshake(pkts, lab.synack(family), lab.kernel(family));
+        const ours = checkEct(pkts, lab.synack(family), 'synack');
+        assert.ok(ours.data > 100 && ours.pureAcks > 0, `synack sent data (${ours.data} new segments) and pure ACKs (${ours.pureAcks})`);
+        const theirs = checkEct(pkts, lab.kernel(family), 'the kernel');
+        assert.ok(theirs.data > 100, `the kernel, ECN on too, sent its new data ECT(0) (${theirs.data} segments)`);
+        assert.match(ss, /\becn\b/, `the kernel's socket uses ECN: ${ss}`);
+        assert.match(ss, /\becnseen\b/, `the kernel saw ECN-capable packets from synack: ${ss}`);
+        assert.ok(pkts.every((p) => !p.ece || p.syn), 'no ECN-Echo without a CE mark');
+        const cap = await lab.checkCapture();
+        assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
+      });
+    });
+
+    it(`IPv${family}, kernel client with tcp_ecn=1, synack listener (ecn 'passive'): SYN-ACK with ECE, the kernel's data ECT(0), synack's ACKs not-ECT, ss shows ecn`, async () => {
+      await withLab({}, async (lab) => {
+        assert.equal(await kernelEcnSysctl(lab, 1), '1');
+        const port = 47610 + family;
+        const { sock, agent, id } = await lab.open('kernel-client', family, port);
+        const got = receiveAll(sock);
+        agent.command({ op: 'send', id, bytes: 200_000 });
+        const sent = await within(sendRandom(sock, 20_000), 30_000, 'synack sending 20 kB');
+        await agent.event('sent', id);
+        await sleep(200); // the last ACKs in, before asking ss
+        const ss = await kernelSs(lab, port);
+        sock.end();
+        agent.command({ op: 'end', id });
+        const fromKernel = await within(got, 30_000, "the kernel's 200 kB");
+        const kernelClose = await agent.event('close', id, 30_000);
+        assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact');
+        assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact');
+
+        const pkts = await tcpPackets(lab.capture());
+        checkHandshake(pkts, lab.kernel(family), lab.synack(family));
+        const synAck = pkts.find((p) => p.syn && p.ack);
+        assert.equal(synAck?.ecn, NOT_ECT, "synack's SYN-ACK is not ECN-capable (6.1.1)");
+        const theirs = checkEct(pkts, lab.kernel(family), 'the kernel');
+        assert.ok(theirs.data > 100, `the kernel's new data went ECT(0) (${theirs.data} segments)`);
+        const ours = checkEct(pkts, lab.synack(family), 'synack');
+        assert.ok(ours.data > 5 && ours.pureAcks > 0, `synack sent data (${ours.data} new segments, ECT(0)) and pure ACKs (${ours.pureAcks}, not-ECT)`);
+        assert.match(ss, /\becn\b/, `the kernel's socket uses ECN: ${ss}`);
+        assert.match(ss, /\becnseen\b/, `the kernel saw ECN-capable packets from synack: ${ss}`);
+        assert.ok(pkts.every((p) => !p.ece || p.syn), 'no ECN-Echo without a CE mark');
+        const cap = await lab.checkCapture();
+        assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
+      });
+    });
+
+    it(`IPv${family}, CE marks on synack's data in the router: the kernel echoes ECE, synack reduces its window and says CWR on new data, nothing retransmitted, 4 MB intact`, async (t) => {
+      await withLab({ routed: true, tcp: { ecn: 'on' } }, async (lab) => {
+        await settled(lab);
+        const counters = await markCe(lab, 'to-kernel', 2);
+        const { sock, agent, id } = await lab.open('synack-client', family, 47620 + family);
+        const closed = new Promise<boolean>((r) => sock.once('close', r));
+        const got = receiveAll(sock);
+        agent.command({ op: 'end', id });
+        const sent = await within(sendRandom(sock, 4_000_000), 120_000, 'synack sending 4 MB');
+        sock.end();
+        await within(got, 60_000, "the kernel's FIN");
+        const kernelClose = await agent.event('close', id, 60_000);
+        assert.equal(await within(closed, 30_000, "synack's close"), false, 'synack closes without error');
+        assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact (SHA-256)');
+
+        const c = await counters();
+        assert.ok(c.marked > 0 && c.marked < c.ect, `the router marked ${c.marked} of ${c.ect} ECT(0) packets CE`);
+        const pkts = await tcpPackets(lab.capture());
+        const us = lab.synack(family);
+        const them = lab.kernel(family);
+        checkEct(pkts, us, 'synack');
+        const firstEce = pkts.find((p) => p.src === them && p.ece && !p.syn);
+        assert.ok(firstEce !== undefined, 'the kernel echoed a CE mark with ECE (6.1.3)');
+        const cwrs = pkts.filter((p) => p.src === us && p.cwr && !p.syn);
+        assert.ok(cwrs.length > 0, 'synack said CWR');
+        assert.ok((cwrs[0]?.frame ?? 0) > firstEce.frame, `synack's first CWR (${describePkt(cwrs[0])}) follows the kernel's first ECE (${describePkt(firstEce)})`);
+        for (const p of cwrs) assert.ok(p.len > 0 && p.ecn === ECT0, `CWR goes on new data (6.1.2): ${describePkt(p)}`);
+        const tc = sock.core.tcpCounters;
+        assert.ok(tc !== undefined);
+        assert.ok(tc.ecnReductions > 0, `synack reduced its window on ECE (${tc.ecnReductions} times)`);
+        assert.ok(cwrs.length <= tc.ecnReductions, `one CWR per reduction at most: ${cwrs.length} CWR, ${tc.ecnReductions} reductions`);
+        t.diagnostic(`marked ${c.marked} of ${c.ect}; kernel ECE ACKs ${pkts.filter((p) => p.src === them && p.ece).length}; synack CWR ${cwrs.length}, ecnReductions ${tc.ecnReductions}`);
+        assert.equal(tc.retransmissions, 0, 'congestion without loss: nothing sent again');
+        // RFC 3168 6.1.2: "the TCP sender's congestion window should be reduced only once in
+        // response to a series of dropped and/or CE packets from a single window of data". Each
+        // reduction answers a new congestion event, so there cannot be more than there were marks.
+        await t.test('at most one window reduction per CE mark (6.1.2)', { todo: REDUCTION_TODO }, () => {
+          assert.ok(tc.ecnReductions <= c.marked, `${tc.ecnReductions} reductions for ${c.marked} CE marks`);
+        });
+        assert.deepEqual(await framesMatching(lab.capture(), `tcp.analysis.retransmission && ${family === 4 ? 'ip' : 'ipv6'}.src == ${us}`), [], 'tshark sees no retransmission from synack');
+        const cap = await lab.checkCapture();
+        assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
+      });
+    });
+
+    it(`IPv${family}, CE marks on the kernel's data in the router: synack echoes ECE from each mark until the kernel's CWR, 4 MB intact`, async (t) => {
+      await withLab({ routed: true }, async (lab) => {
+        assert.equal(await kernelEcnSysctl(lab, 1), '1');
+        await settled(lab);
+        const counters = await markCe(lab, 'to-synack', 2);
+        const { sock, agent, id } = await lab.open('kernel-client', family, 47630 + family);
+        const closed = new Promise<boolean>((r) => sock.once('close', r));
+        const got = receiveAll(sock);
+        agent.command({ op: 'send', id, bytes: 4_000_000 });
+        agent.command({ op: 'end', id });
+        const fromKernel = await within(got, 120_000, "the kernel's 4 MB");
+        sock.end();
+        const kernelClose = await agent.event('close', id, 60_000);
+        assert.equal(await within(closed, 30_000, "synack's close"), false, 'synack closes without error');
+        assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact (SHA-256)');
+
+        const c = await counters();
+        const pkts = await tcpPackets(lab.capture());
+        const us = lab.synack(family);
+        const them = lab.kernel(family);
+        const marked = pkts.filter((p) => p.src === them && p.ecn === CE);
+        assert.ok(c.marked > 0 && c.marked < c.ect, `the router marked ${c.marked} of ${c.ect} ECT(0) packets CE`);
+        assert.equal(marked.length, c.marked, 'every marked packet reached synack (the capture is behind the router)');
+        const tc = sock.core.tcpCounters;
+        assert.ok(tc !== undefined);
+        assert.equal(tc.ceIn, marked.length, 'synack counted every CE mark');
+        checkEct(pkts, us, 'synack');
+
+        // RFC 3168 6.1.3: from a CE mark on, every ACK carries ECE until a CWR arrives (a CE mark on
+        // the CWR segment itself starts the echo again). The capture shows the kernel's packets in
+        // the order synack read them, but a batch read at once is recorded before any answer to
+        // it: an answer may reflect the state after any packet of the batch before it.
+        let echo = false;
+        let states = new Set<boolean>([false]);
+        let lastWasOurs = false;
+        let echoes = 0;
+        for (const p of pkts) {
+          if (p.syn) continue;
+          if (p.src === them) {
+            if (lastWasOurs) states = new Set([echo]);
+            if (p.cwr) echo = false;
+            if (p.ecn === CE) echo = true;
+            states.add(echo);
+            lastWasOurs = false;
+          } else {
+            lastWasOurs = true;
+            if (p.ece) echoes++;
+            assert.ok(states.has(p.ece), `synack's ${describePkt(p)}: ECE should be ${[...states].join(' or ')} (RFC 3168 6.1.3)`);
+          }
+        }
+        t.diagnostic(`marked ${c.marked} of ${c.ect}; synack ECE ACKs ${echoes}; kernel CWR ${pkts.filter((p) => p.src === them && p.cwr && !p.syn).length}`);
+        assert.ok(echoes > 0, 'synack echoed the marks');
+        const firstEce = pkts.find((p) => p.src === us && p.ece && !p.syn);
+        const kernelCwrs = pkts.filter((p) => p.src === them && p.cwr && !p.syn);
+        assert.ok(firstEce !== undefined && kernelCwrs.length > 0, 'the kernel answered with CWR');
+        assert.ok((kernelCwrs[0]?.frame ?? 0) > firstEce.frame, `the kernel's first CWR (${describePkt(kernelCwrs[0])}) follows synack's first ECE (${describePkt(firstEce)})`);
+        for (const p of kernelCwrs) assert.ok(p.len > 0, `the kernel's CWR goes on data: ${describePkt(p)}`);
+        const cap = await lab.checkCapture();
+        assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
+      });
+    });
+  }
+
+  it("IPv4, synack's ECN-setup SYN answered only after its plain retransmission: no ECT from synack, and the kernel's CE marks echoed (6.1.1)", async (t) => {
+    await withLab({ routed: true, tcp: { ecn: 'on' } }, async (lab) => {
+      await settled(lab);
+      // The kernel's SYN-ACKs are dropped for 1.5 s: synack retransmits its SYN (at the 1 s initial
+      // RTO) without ECE and CWR (6.1.1.1) before any SYN-ACK, all of them ECN-setup, gets through.
+      await lab.exec([tool('nft'), '-f', '-'], {
+        input: `table inet sk_ecn_synack {\n  chain c {\n    type filter hook forward priority filter; policy accept;\n    iifname "vk0" tcp flags & (syn | ack) == syn | ack drop\n  }\n}\n`,
+      });
+      const counters = await markCe(lab, 'to-synack', 2);
+      const opening = lab.open('synack-client', 4, 47640);
+      await sleep(1500);
+      await lab.exec([tool('nft'), 'delete', 'table', 'inet', 'sk_ecn_synack']);
+      const { sock, agent, id } = await opening;
+      const got = receiveAll(sock);
+      agent.command({ op: 'send', id, bytes: 4_000_000 });
+      agent.command({ op: 'end', id });
+      const sent = await within(sendRandom(sock, 50_000), 30_000, 'synack sending 50 kB');
+      const fromKernel = await within(got, 120_000, "the kernel's 4 MB");
+      sock.end();
+      const kernelClose = await agent.event('close', id, 60_000);
+      assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact');
+      assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact');
+
+      const pkts = await tcpPackets(lab.capture());
+      const us = lab.synack(4);
+      const them = lab.kernel(4);
+      const syns = pkts.filter((p) => p.syn && !p.ack);
+      assert.ok(syns.length >= 2 && syns[0]?.ece === true && syns[0].cwr, `an ECN-setup SYN first: ${syns.map(describePkt).join('; ')}`);
+      assert.ok(syns.slice(1).every((p) => !p.ece && !p.cwr), 'the retransmissions without ECE and CWR (6.1.1.1)');
+      const synAcks = pkts.filter((p) => p.syn && p.ack);
+      assert.ok(synAcks.length > 0 && synAcks.every((p) => p.src === them && p.ece && !p.cwr), `every SYN-ACK synack got is ECN-setup: ${synAcks.map(describePkt).join('; ')}`);
+      // What the kernel made of it: ECN on (it answered the ECN-setup SYN, and keeps that answer for
+      // the plain retransmission), so its new data goes ECT(0) and the router can mark it.
+      const c = await counters();
+      assert.ok(c.marked > 0, `the kernel's data went ECT(0) and the router marked ${c.marked} of ${c.ect}`);
+      // synack has sent a non-ECN-setup SYN: it MUST NOT set ECT (6.1.1).
+      const ours = pkts.filter((p) => p.src === us);
+      assert.ok(ours.some((p) => p.len > 0), 'synack sent data');
+      assert.ok(ours.every((p) => p.ecn === NOT_ECT), 'nothing synack sent is ECN-capable');
+      const echoes = ours.filter((p) => p.ece && !p.syn).length;
+      const kernelCwr = pkts.filter((p) => p.src === them && p.cwr && !p.syn).length;
+      t.diagnostic(`marked ${c.marked} of ${c.ect}; synack ECE ACKs ${echoes}; kernel CWR ${kernelCwr}`);
+      // It sent an ECN-setup SYN and received no non-ECN-setup SYN or SYN-ACK: CE-marked data MUST
+      // be processed as on an ECN-capable connection (6.1.1), i.e. echoed with ECE (6.1.3).
+      await t.test('CE marks echoed with ECE, and the kernel answers with CWR', { todo: FALLBACK_TODO }, () => {
+        assert.ok(echoes > 0, `synack echoed none of the ${c.marked} CE marks`);
+        assert.ok(kernelCwr > 0, 'the kernel reduced its window (CWR)');
+      });
+    });
+  });
+});
