@@ -142,7 +142,7 @@ export interface ConnectionRecord {
   /** How many of the verdicts counted in `anomalies` are only suspected. */
   readonly suspected: AnomalyCounts;
   /** Where the capture was taken, as far as the bytes tell. */
-  readonly capture: { readonly point: CapturePoint; readonly basis: string };
+  readonly capture: { readonly point: CapturePoint; readonly basis: string; readonly reason: CaptureReason };
   /** Initial sequence numbers (the first seq of each side, minus one when no SYN was seen). */
   readonly isn: { readonly client: number | null; readonly server: number | null };
   /** Window scale shift in use per sender, null when unknown (RFC 7323 2.3). */
@@ -651,17 +651,49 @@ export class ConnTracker {
   }
 }
 
+/**
+ * Why the tracker put the capture point where it did, with its numbers (times in seconds); the
+ * English `capture.basis` is `captureBasisText` of it, and other languages word it from the numbers.
+ */
+export type CaptureReason =
+  /** One side's packets carry an initial TTL, the other's arrive decremented. */
+  | { readonly kind: 'ttl'; readonly point: 'client' | 'server'; readonly own: number; readonly other: number }
+  /** The handshake's round trip lies on one side of the capture point (4x rule). */
+  | { readonly kind: 'timing'; readonly toSynAck: number; readonly toAck: number }
+  /** The handshake timing does not tell; the TTLs (null when not seen) do not either. */
+  | { readonly kind: 'unclear'; readonly toSynAck: number; readonly toAck: number; readonly ttlClient: number | null; readonly ttlServer: number | null }
+  /** No complete handshake and no telling TTLs. */
+  | { readonly kind: 'none' };
+
+/** The reason in English, as `capture.basis` gives it. */
+export function captureBasisText(r: CaptureReason): string {
+  switch (r.kind) {
+    case 'ttl': {
+      const other = r.point === 'client' ? 'server' : 'client';
+      return `TTL: the ${r.point}'s packets carry an initial TTL (${r.own}), the ${other}'s arrive with ${r.other}`;
+    }
+    case 'timing':
+      return `handshake timing: SYN to SYN-ACK ${ms(r.toSynAck)}, SYN-ACK to ACK ${ms(r.toAck)}`;
+    case 'unclear':
+      return `handshake timing does not tell (SYN to SYN-ACK ${ms(r.toSynAck)}, SYN-ACK to ACK ${ms(r.toAck)}); TTLs ${r.ttlClient ?? -1}/${r.ttlServer ?? -1}`;
+    case 'none':
+      return 'no complete handshake and no telling TTLs';
+  }
+}
+
+function placed(point: CapturePoint, reason: CaptureReason): { point: CapturePoint; basis: string; reason: CaptureReason } {
+  return { point, basis: captureBasisText(reason), reason };
+}
+
 /** Where was the capture taken? TTLs first, then handshake timing. */
-function capturePoint(c: Conn, clientDir: 0 | 1): { point: CapturePoint; basis: string } {
+function capturePoint(c: Conn, clientDir: 0 | 1): { point: CapturePoint; basis: string; reason: CaptureReason } {
   const serverDir: 0 | 1 = clientDir === 0 ? 1 : 0;
   const initial = (t: number): boolean => t === 64 || t === 128 || t === 255 || t === 32;
   const ct = c.ttl[clientDir] ?? -1;
   const st = c.ttl[serverDir] ?? -1;
   if (ct >= 0 && st >= 0 && initial(ct) !== initial(st)) {
     // A host's own packets leave with its initial TTL; the peer's arrive decremented by routers.
-    return initial(ct)
-      ? { point: 'client', basis: `TTL: the client's packets carry an initial TTL (${ct}), the server's arrive with ${st}` }
-      : { point: 'server', basis: `TTL: the server's packets carry an initial TTL (${st}), the client's arrive with ${ct}` };
+    return initial(ct) ? placed('client', { kind: 'ttl', point: 'client', own: ct, other: st }) : placed('server', { kind: 'ttl', point: 'server', own: st, other: ct });
   }
   if (c.handshakeNs !== undefined) {
     // The SYN, SYN-ACK and ACK the initial RTT was measured with.
@@ -670,15 +702,11 @@ function capturePoint(c: Conn, clientDir: 0 | 1): { point: CapturePoint; basis: 
     const toAck = (ack - synAck) / 1e9;
     // Near the client, the round trip lies between SYN and SYN-ACK; near the server, between
     // SYN-ACK and ACK. Only a clear difference (4x) counts.
-    if (toSynAck > 0 && toAck >= 0 && toSynAck > 4 * toAck) {
-      return { point: 'client', basis: `handshake timing: SYN to SYN-ACK ${ms(toSynAck)}, SYN-ACK to ACK ${ms(toAck)}` };
-    }
-    if (toAck > 0 && toSynAck >= 0 && toAck > 4 * toSynAck) {
-      return { point: 'server', basis: `handshake timing: SYN to SYN-ACK ${ms(toSynAck)}, SYN-ACK to ACK ${ms(toAck)}` };
-    }
-    return { point: 'unknown', basis: `handshake timing does not tell (SYN to SYN-ACK ${ms(toSynAck)}, SYN-ACK to ACK ${ms(toAck)}); TTLs ${ct}/${st}` };
+    if (toSynAck > 0 && toAck >= 0 && toSynAck > 4 * toAck) return placed('client', { kind: 'timing', toSynAck, toAck });
+    if (toAck > 0 && toSynAck >= 0 && toAck > 4 * toSynAck) return placed('server', { kind: 'timing', toSynAck, toAck });
+    return placed('unknown', { kind: 'unclear', toSynAck, toAck, ttlClient: ct >= 0 ? ct : null, ttlServer: st >= 0 ? st : null });
   }
-  return { point: 'unknown', basis: 'no complete handshake and no telling TTLs' };
+  return placed('unknown', { kind: 'none' });
 }
 
 function ms(s: number): string {

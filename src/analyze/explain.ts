@@ -710,7 +710,7 @@ function explainNarrated(rec: ConnectionRecord, n: Narrator, clientDir: 0 | 1, p
     conn,
   );
   const point = rec.capture.point;
-  if (point !== 'unknown' && rec.capture.basis.startsWith('TTL')) {
+  if (point !== 'unknown' && rec.capture.reason.kind === 'ttl') {
     const own = n.ttl[dirOf(point)];
     const other = n.ttl[dirOf(point === 'client' ? 'server' : 'client')];
     add('head', { id: 'capture.ttl', params: { point, own, other } }, conn);

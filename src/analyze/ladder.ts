@@ -132,32 +132,9 @@ export function segmentLabel(f: Pick<ConnFrame, 'flags' | 'seq' | 'ack' | 'lengt
   return s;
 }
 
-/**
- * The tracker's reason for the capture point (`capture.basis`, English text with numbers, built by
- * conns.ts capturePoint) read back into its numbers, so that each language can say it in its own
- * words. A reason this version does not know is 'unread': the caption then gives none (never the
- * English text in another language).
- */
-export function readCaptureBasis(basis: string): CaptureBasis {
-  const num = '(-?\\d+(?:\\.\\d+)?)';
-  const ttl = new RegExp(`^TTL: the (client|server)'s packets carry an initial TTL \\(${num}\\), the (?:client|server)'s arrive with ${num}$`, 'u').exec(basis);
-  if (ttl !== null) return { kind: 'ttl', point: ttl[1] === 'client' ? 'client' : 'server', own: Number(ttl[2]), other: Number(ttl[3]) };
-  const times = new RegExp(`SYN to SYN-ACK ${num} ms, SYN-ACK to ACK ${num} ms`, 'u').exec(basis);
-  if (times !== null) {
-    const toSynAck = Number(times[1]) / 1000;
-    const toAck = Number(times[2]) / 1000;
-    if (basis.startsWith('handshake timing: ')) return { kind: 'timing', toSynAck, toAck };
-    const ttls = new RegExp(`; TTLs ${num}/${num}$`, 'u').exec(basis);
-    const t = (v: string | undefined): number | null => (v === undefined || Number(v) < 0 ? null : Number(v));
-    if (basis.startsWith('handshake timing does not tell')) return { kind: 'unclear', toSynAck, toAck, ttlClient: t(ttls?.[1]), ttlServer: t(ttls?.[2]) };
-  }
-  if (basis === 'no complete handshake and no telling TTLs') return { kind: 'none' };
-  return { kind: 'unread' };
-}
-
 function captionOf(rec: ConnectionRecord, lang: Lang): string {
   const p = rec.capture.point;
-  const basis = readCaptureBasis(rec.capture.basis);
+  const basis = rec.capture.reason;
   return p === 'unknown' ? ladderText(lang, 'caption.unknown', { basis }) : ladderText(lang, 'caption.at', { point: p, basis });
 }
 

@@ -25,7 +25,6 @@ const BASES: readonly CaptureBasis[] = [
   { kind: 'timing', toSynAck: 0.0001, toAck: 0.7084 },
   { kind: 'unclear', toSynAck: 0.000025, toAck: 0.000012, ttlClient: 64, ttlServer: null },
   { kind: 'none' },
-  { kind: 'unread' },
 ];
 
 /** Sample parameters for every ladder message, covering the branches inside the templates. */

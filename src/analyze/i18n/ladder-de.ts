@@ -34,8 +34,6 @@ function basisText(b: CaptureBasis): string {
       return `die Handshake-Zeiten sind nicht eindeutig (SYN bis SYN-ACK ${ms(b.toSynAck)}, SYN-ACK bis ACK ${ms(b.toAck)}); TTLs ${ttl(b.ttlClient)}/${ttl(b.ttlServer)}`;
     case 'none':
       return 'kein vollständiger Handshake und keine aussagekräftigen TTLs';
-    case 'unread':
-      return '';
   }
 }
 

@@ -52,8 +52,6 @@ function basisText(b: CaptureBasis): string {
       return `handshake timing does not tell (SYN to SYN-ACK ${ms(b.toSynAck)}, SYN-ACK to ACK ${ms(b.toAck)}); TTLs ${ttl(b.ttlClient)}/${ttl(b.ttlServer)}`;
     case 'none':
       return 'no complete handshake and no telling TTLs';
-    case 'unread':
-      return '';
   }
 }
 

@@ -32,8 +32,6 @@ function basisText(b: CaptureBasis): string {
       return `ハンドシェイクの時間からは判断できません: SYN から SYN-ACK まで ${ms(b.toSynAck)}、SYN-ACK から ACK まで ${ms(b.toAck)}、TTL は ${ttl(b.ttlClient)}/${ttl(b.ttlServer)}`;
     case 'none':
       return '完全なハンドシェイクも判断に使える TTL もありません';
-    case 'unread':
-      return '';
   }
 }
 

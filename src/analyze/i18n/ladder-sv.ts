@@ -34,8 +34,6 @@ function basisText(b: CaptureBasis): string {
       return `handskakningens tider avgör inte (SYN till SYN-ACK ${ms(b.toSynAck)}, SYN-ACK till ACK ${ms(b.toAck)}); TTL ${ttl(b.ttlClient)}/${ttl(b.ttlServer)}`;
     case 'none':
       return 'ingen fullständig handskakning och inga avgörande TTL-värden';
-    case 'unread':
-      return '';
   }
 }
 

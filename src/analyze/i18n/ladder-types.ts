@@ -14,25 +14,13 @@
  * in every language. Browser-safe: no Node imports.
  */
 import type { AnomalyKind } from '../anomalies.js';
+import type { CaptureReason } from '../conns.js';
 import type { Side } from './types.js';
 
 type Empty = Record<string, never>;
 
-/**
- * Why the tracker put the capture point where it did (`ConnectionRecord.capture.basis`, read back
- * into its numbers by ladder.ts). Times are seconds.
- */
-export type CaptureBasis =
-  /** One side's packets carry an initial TTL, the other's arrive decremented. */
-  | { readonly kind: 'ttl'; readonly point: Side; readonly own: number; readonly other: number }
-  /** The handshake's round trip lies on one side of the capture point (4x rule). */
-  | { readonly kind: 'timing'; readonly toSynAck: number; readonly toAck: number }
-  /** The handshake timing does not tell; the TTLs (null when not seen) do not either. */
-  | { readonly kind: 'unclear'; readonly toSynAck: number; readonly toAck: number; readonly ttlClient: number | null; readonly ttlServer: number | null }
-  /** No complete handshake and no telling TTLs. */
-  | { readonly kind: 'none' }
-  /** A basis this version cannot read (the caption then gives no reason). */
-  | { readonly kind: 'unread' };
+/** Why the tracker put the capture point where it did (`ConnectionRecord.capture.reason`). */
+export type CaptureBasis = CaptureReason;
 
 /** Parameters of every ladder message, by id. */
 export interface LadderParams {
