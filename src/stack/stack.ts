@@ -106,15 +106,23 @@ export interface InterfaceOptions {
 }
 
 export class NetInterface {
+  /** The interface has a loopback address, so loopback sources arriving on it are its own. */
+  readonly loopback: boolean;
+
   constructor(
     readonly index: number,
     readonly name: string,
     readonly mtu: number,
     readonly addresses: readonly IpAddress[],
-  ) {}
+  ) {
+    this.loopback = addresses.some(isLoopback);
+  }
 
   has(a: IpAddress): boolean {
-    return this.addresses.some((x) => addressEquals(x, a));
+    // (Loops, not closures: this runs for every packet.)
+    const list = this.addresses;
+    for (let i = 0; i < list.length; i++) if (addressEquals(list[i] as IpAddress, a)) return true;
+    return false;
   }
 
   first(family: Family): IpAddress | undefined {
@@ -888,11 +896,13 @@ export class Stack {
 
   /** The interface has a loopback address, so loopback sources arriving on it are its own. */
   private onLoopback(iface: number): boolean {
-    return this.interfaces[iface]?.addresses.some(isLoopback) ?? false;
+    return this.interfaces[iface]?.loopback ?? false;
   }
 
   private ownsAddress(a: IpAddress): boolean {
-    return this.interfaces.some((i) => i.has(a));
+    const ifs = this.interfaces;
+    for (let i = 0; i < ifs.length; i++) if ((ifs[i] as NetInterface).has(a)) return true;
+    return false;
   }
 
   // ------------------------------------------------------------------------------------------
