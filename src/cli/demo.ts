@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaptureRecorder } from '../link/tap.js';
-import { runScenario, SCENARIO_NAMES, SCENARIOS, type DemoOptions, type DemoResult } from '../stack/scenarios.js';
+import { runScenario, SCENARIO_NAMES, SCENARIOS, type DemoOptions, type DemoResult, type EcnStats } from '../stack/scenarios.js';
 import { ladder, lectureLine, segmentJson } from '../stack/trace.js';
 import { EXIT, LineWriter, usageError } from './output.js';
 
@@ -30,6 +30,10 @@ options:
   --reorder P         reordering,
   --duplicate P       duplication,
   --corrupt P         one flipped bit (the receiver drops it on the checksum)
+  --ce P              ECN congestion marks: an ECN-capable packet is marked Congestion
+                      Experienced instead of dropped (RFC 3168); turns --ecn on
+  --ecn             both hosts ask for ECN (RFC 3168); the report counts CE marks, ECE and CWR
+                    segments and window reductions
   --delay MS        one-way delay in ms (default 10; kb172983 0.05; bulk 1)
   --jitter MS       extra uniform delay 0..MS per packet
   --ipv6            IPv6 hosts fd00::1 and fd00::2 (kb172983 keeps the article's IPv4 hosts)
@@ -80,6 +84,8 @@ export async function main(argv: string[]): Promise<number> {
         reorder: { type: 'string' },
         duplicate: { type: 'string' },
         corrupt: { type: 'string' },
+        ce: { type: 'string' },
+        ecn: { type: 'boolean' },
         delay: { type: 'string' },
         jitter: { type: 'string' },
         ipv6: { type: 'boolean' },
@@ -114,6 +120,8 @@ export async function main(argv: string[]): Promise<number> {
     ...defined('reorder', probability('reorder', values.reorder)),
     ...defined('duplicate', probability('duplicate', values.duplicate)),
     ...defined('corrupt', probability('corrupt', values.corrupt)),
+    ...defined('ce', probability('ce', values.ce)),
+    ...(values.ecn === true ? { ecn: true } : {}),
     ...defined('delay', nonNegative('delay', values.delay)),
     ...defined('jitter', nonNegative('jitter', values.jitter)),
     ...(values.bytes !== undefined ? { bytes: parseByteCount(values.bytes) } : {}),
@@ -150,6 +158,7 @@ export function resultJson(r: DemoResult): Record<string, unknown> {
     virtualMs: r.virtualMs,
     packets: r.packets,
     ...(r.bulk !== undefined ? { bulk: r.bulk } : {}),
+    ...(r.ecn !== undefined ? { ecn: r.ecn } : {}),
     segments: r.segments.map(segmentJson),
     events: r.notes,
     drops: r.drops,
@@ -163,6 +172,7 @@ function faultText(r: DemoResult): string {
   if (r.link.reorder > 0) f.push(`reorder ${r.link.reorder}`);
   if (r.link.duplicate > 0) f.push(`duplicate ${r.link.duplicate}`);
   if (r.link.corrupt > 0) f.push(`corrupt ${r.link.corrupt}`);
+  if (r.link.ce !== undefined && r.link.ce > 0) f.push(`CE marks ${r.link.ce}`);
   return f.length > 0 ? f.join(', ') : 'no random faults';
 }
 
@@ -184,7 +194,10 @@ export function textReport(r: DemoResult, pcap?: string): string[] {
     L.push(`  segments          ${r.packets} on the wire; ${b.retransmissions} retransmitted (${b.fastRetransmits} fast retransmits, ${b.timeouts} timeouts)`);
     const drops = [...Object.entries(r.drops.A).map(([k, v]) => `A ${k} ${v}`), ...Object.entries(r.drops.B).map(([k, v]) => `B ${k} ${v}`)];
     if (drops.length > 0) L.push(`  dropped           ${drops.join(', ')}`);
+    if (r.ecn !== undefined) L.push(`  ECN               ${ecnText(r.ecn)}`);
     L.push('');
+  } else if (r.ecn !== undefined) {
+    L.push(`ECN: ${ecnText(r.ecn)}`, '');
   }
   if (r.segments.length > 0) {
     L.push("Segments (the lecture's notation; every segment after the SYN carries ACK, as real TCP does):");
@@ -219,6 +232,12 @@ export function textReport(r: DemoResult, pcap?: string): string[] {
   if (!r.completed) L.push('', 'The scenario did not finish within its time limit.');
   if (pcap !== undefined) L.push('', `Packets written to ${pcap}.`);
   return L;
+}
+
+/** One line on ECN (RFC 3168): negotiated or not, marks, echoes, reductions. */
+function ecnText(e: EcnStats): string {
+  if (!e.negotiated) return `not negotiated; ${e.ceMarked} packets marked CE`;
+  return `negotiated; ${e.ceMarked} packets marked CE by the link (${e.ceIn} taken in), ${e.eceSegments} ECE and ${e.cwrSegments} CWR segments, ${e.ecnReductions} window reductions`;
 }
 
 function wrap(text: string, width: number, first: string, rest: string): string[] {

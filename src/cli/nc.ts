@@ -73,6 +73,9 @@ options:
                      super-packets cut back into segments (much faster at MTU 1500)
   --gro              with --offload, take the kernel's super-packets whole (one large segment,
                      as Linux's GRO does; --pcap then shows segments of up to 64 KiB)
+  --ecn              ask for ECN (RFC 3168): the SYN carries ECE and CWR; if the peer agrees, new
+                     data goes ECN-capable (ECT(0)), CE marks are echoed, ECE halves the window.
+                     Without it synack still agrees when the peer asks (as Linux's tcp_ecn=2)
   --pcap FILE        record every packet on the link (pcap; pcapng when FILE ends in .pcapng)
   -w, --wait SECS    give up when the connection is not established, or is idle, for SECS
   -v, --verbose      say what happens on stderr (device, addresses, connection)
@@ -96,6 +99,8 @@ export interface NcOptions {
   readonly verbose: boolean;
   readonly offload: boolean;
   readonly gro: boolean;
+  /** Ask for ECN (TcpConfig.ecn 'on'); otherwise 'passive', the engine's default. */
+  readonly ecn: boolean;
 }
 
 class UsageError extends SynackError {
@@ -120,6 +125,7 @@ export function parseNcArgs(argv: readonly string[]): NcOptions | 'help' {
         pcap: { type: 'string' },
         offload: { type: 'boolean' },
         gro: { type: 'boolean' },
+        ecn: { type: 'boolean' },
         wait: { type: 'string', short: 'w' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -183,6 +189,7 @@ export function parseNcArgs(argv: readonly string[]): NcOptions | 'help' {
     verbose: values.verbose === true,
     offload: values.offload === true || values.gro === true,
     gro: values.gro === true,
+    ecn: values.ecn === true,
   };
 }
 
@@ -357,7 +364,8 @@ async function run(o: NcOptions): Promise<number> {
     name: 'nc',
     interfaces: [{ name: dev.name, addresses: [o.addr], mtu: dev.mtu }],
     clock,
-    tcp: { recvBufferSize: BUFFER_SIZE, sendBufferSize: BUFFER_SIZE },
+    // RFC 3168 6.1.1: --ecn sends an ECN-setup SYN; without it an ECN-setup SYN is still answered.
+    tcp: { recvBufferSize: BUFFER_SIZE, sendBufferSize: BUFFER_SIZE, ...(o.ecn ? { ecn: 'on' as const } : {}) },
   });
   const driver = runRealtime(stack, [link], scheduler);
   const net = new NodeNet(stack);
@@ -434,6 +442,8 @@ function session(o: NcOptions, net: NodeNet): Promise<number> {
       });
       s.on('end', () => say(o, 'the peer closed its side (FIN)'));
       s.once('close', (hadError: boolean) => {
+        const k = s.core.tcpCounters;
+        if (k !== undefined && (o.ecn || k.ceIn > 0)) say(o, `ECN: ${k.ceIn} CE-marked segments received, ${k.ecnReductions} window reductions on ECN-Echo`);
         if (!hadError) {
           say(o, 'connection closed');
           finish(NC_EXIT.OK);

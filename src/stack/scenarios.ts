@@ -15,6 +15,7 @@
 import { SeededRandom } from '../link/rng.js';
 import type { WireEvent } from '../link/memory.js';
 import type { TcpConfig } from '../tcp/config.js';
+import type { TcpConnection } from '../tcp/connection.js';
 import { formatAddress, parseAddress } from './address.js';
 import { SynackError } from '../errors.js';
 import { Sha256 } from './sha256.js';
@@ -49,6 +50,13 @@ export interface DemoOptions {
   readonly limit?: number;
   /** Link MTU (default 1500). */
   readonly mtu?: number;
+  /** Both hosts ask for ECN (TcpConfig.ecn 'on', RFC 3168 6.1.1); implied by `ce`. */
+  readonly ecn?: boolean;
+  /**
+   * Probability (0..1) that the link marks an ECN-capable packet Congestion Experienced, both
+   * directions (the MemoryPair `ce` fault, RFC 3168 5). Turns ECN on in both hosts.
+   */
+  readonly ce?: number;
 }
 
 export interface HostInfo {
@@ -71,6 +79,21 @@ export interface BulkStats {
   readonly goodputBps: number;
 }
 
+/** ECN in a run (RFC 3168), reported when DemoOptions.ecn or ce asked for it. */
+export interface EcnStats {
+  /** ECN in use on a connection: an ECN-setup SYN was answered by an ECN-setup SYN-ACK. */
+  readonly negotiated: boolean;
+  /** ECN-capable packets the link marked Congestion Experienced (both directions). */
+  readonly ceMarked: number;
+  /** CE-marked segments the hosts' connections took in (TcpCounters.ceIn, all connections). */
+  readonly ceIn: number;
+  /** Window reductions in answer to ECN-Echo (TcpCounters.ecnReductions, all connections). */
+  readonly ecnReductions: number;
+  /** Segments on the wire (SYNs aside) carrying ECE, and carrying CWR. */
+  readonly eceSegments: number;
+  readonly cwrSegments: number;
+}
+
 export interface DemoNote {
   readonly time: number;
   readonly text: string;
@@ -90,10 +113,20 @@ export interface DemoResult {
   /** The scenario reached its end (false: it hit the time limit). */
   readonly completed: boolean;
   readonly virtualMs: number;
-  readonly link: { readonly delay: number; readonly loss: number; readonly reorder: number; readonly duplicate: number; readonly corrupt: number };
+  readonly link: {
+    readonly delay: number;
+    readonly loss: number;
+    readonly reorder: number;
+    readonly duplicate: number;
+    readonly corrupt: number;
+    /** Present when DemoOptions.ce was given. */
+    readonly ce?: number;
+  };
   /** Packets each host dropped, by reason (non-zero only). */
   readonly drops: { readonly A: Readonly<Record<string, number>>; readonly B: Readonly<Record<string, number>> };
   readonly bulk?: BulkStats;
+  /** Present when DemoOptions.ecn or ce asked for ECN. */
+  readonly ecn?: EcnStats;
 }
 
 /** RFC 793-style segments as in the lecture: no timestamps, window scaling or SACK options. */
@@ -637,6 +670,9 @@ export class ScenarioRun {
   private readonly realStart: number | undefined;
   /** Ports seen on the wire (a listener may hold them). */
   private readonly ports = new Set(SERVER_PORTS);
+  /** ECN asked for (DemoOptions.ecn or ce): its tallies are kept and reported. */
+  private readonly ecnAsked: boolean;
+  private readonly ecnTally = { ece: 0, cwr: 0, conns: new Set<TcpConnection>() };
 
   /** Throws ScenarioError for an unknown name. */
   constructor(
@@ -650,6 +686,15 @@ export class ScenarioRun {
     if (options.ipv6 === true && base.a?.addresses === undefined) {
       base = { ...base, a: { ...(base.a ?? {}), addresses: ['fd00::1'] }, b: { ...(base.b ?? {}), addresses: ['fd00::2'] } };
     }
+    this.ecnAsked = options.ecn === true || options.ce !== undefined;
+    if (this.ecnAsked) {
+      // RFC 3168 6.1.1: both ask (an ECN-setup SYN from whichever opens; 'on' also answers one).
+      base = {
+        ...base,
+        a: { ...(base.a ?? {}), tcp: { ...(base.a?.tcp ?? {}), ecn: 'on' } },
+        b: { ...(base.b ?? {}), tcp: { ...(base.b?.tcp ?? {}), ecn: 'on' } },
+      };
+    }
     this.delay = options.delay ?? def?.delay ?? 10;
     this.link = {
       delay: this.delay,
@@ -657,6 +702,7 @@ export class ScenarioRun {
       reorder: options.reorder ?? 0,
       duplicate: options.duplicate ?? 0,
       corrupt: options.corrupt ?? 0,
+      ...(options.ce !== undefined ? { ce: options.ce } : {}),
     };
     this.sim = new Simulation({
       ...base,
@@ -707,6 +753,7 @@ export class ScenarioRun {
     sim.pair.observe((e: WireEvent) => {
       this.packets++;
       this.options.onPacket?.(e.time, e.packet);
+      if (this.ecnAsked) this.tallyEcn(e);
       if (!record) return;
       const d = decodeForTrace(e.packet);
       const fromA = e.from === 'a';
@@ -732,6 +779,44 @@ export class ScenarioRun {
       this.segments.push(seg);
       this.onSegment(seg);
     });
+  }
+
+  /**
+   * ECE and CWR on the wire (SYNs aside: there they negotiate), and every connection that sent a
+   * SYN or SYN-ACK, whose counters `result()` adds up (the engine keeps them after it closes).
+   */
+  private tallyEcn(e: WireEvent): void {
+    const p = e.packet;
+    const version = (p[0] as number) >>> 4;
+    const ihl = version === 4 ? ((p[0] as number) & 0x0f) * 4 : 40;
+    const proto = version === 4 ? p[9] : version === 6 ? p[6] : -1;
+    if (proto !== 6 || p.length < ihl + 20) return;
+    const flags = p[ihl + 13] as number;
+    if ((flags & 0x02) === 0) {
+      if (flags & 0x40) this.ecnTally.ece++;
+      if (flags & 0x80) this.ecnTally.cwr++;
+      return;
+    }
+    const d = decodeForTrace(p);
+    const l = parseAddress(d.src);
+    const r = parseAddress(d.dst);
+    if (d.tcp === undefined || l === undefined || r === undefined) return;
+    const c = (e.from === 'a' ? this.sim.a : this.sim.b).findConnection(l, d.tcp.srcPort, r, d.tcp.dstPort);
+    if (c !== undefined) this.ecnTally.conns.add(c.conn);
+  }
+
+  private ecnStats(): EcnStats | undefined {
+    if (!this.ecnAsked) return undefined;
+    const conns = [...this.ecnTally.conns];
+    const sum = (k: 'ceIn' | 'ecnReductions'): number => conns.reduce((n, c) => n + c.counters[k], 0);
+    return {
+      negotiated: conns.some((c) => c.ecn),
+      ceMarked: this.sim.pair.aToB.stats.ceMarked + this.sim.pair.bToA.stats.ceMarked,
+      ceIn: sum('ceIn'),
+      ecnReductions: sum('ecnReductions'),
+      eceSegments: this.ecnTally.ece,
+      cwrSegments: this.ecnTally.cwr,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -840,7 +925,17 @@ export class ScenarioRun {
 
   /** The scenario's explanation, from what actually happened ([] without a scenario). */
   explanation(): string[] {
-    return this.def?.explain(this.ctx, this.segments) ?? [];
+    const lines = this.def?.explain(this.ctx, this.segments) ?? [];
+    const e = this.ecnStats();
+    if (e === undefined || this.def === undefined) return lines;
+    if (!e.negotiated) return [...lines, 'ECN (RFC 3168) was asked for, but no connection got as far as negotiating it.'];
+    return [
+      ...lines,
+      'ECN (RFC 3168): the SYN asked for it (ECE and CWR) and the SYN-ACK agreed (ECE), so new data went out ECN-capable (ECT(0)); SYNs, pure ACKs and retransmissions never do.',
+      e.ceMarked === 0
+        ? 'The link marked no packet Congestion Experienced.'
+        : `The link marked ${e.ceMarked} ECN-capable packets Congestion Experienced instead of dropping them. The receiver echoed each mark with ECE (${e.eceSegments} segments) until the sender said CWR (${e.cwrSegments} segments); the sender reduced its window ${e.ecnReductions} times, as it would for a loss, without having to retransmit anything for it.`,
+    ];
   }
 
   /** The run so far as `synack demo` reports it (after `run()`). */
@@ -871,6 +966,7 @@ export class ScenarioRun {
         goodputBps: (bytes * 8 * 1000) / span,
       };
     }
+    const ecn = this.ecnStats();
     return {
       scenario: this.scenario ?? '',
       title: this.title,
@@ -886,6 +982,7 @@ export class ScenarioRun {
       link: this.link,
       drops: { A: nonZero(sim.a.counters.drops), B: nonZero(sim.b.counters.drops) },
       ...(bulk !== undefined ? { bulk } : {}),
+      ...(ecn !== undefined ? { ecn } : {}),
     };
   }
 

@@ -57,6 +57,21 @@ describe('nc: flags', () => {
     assert.deepEqual([a.offload, a.gro, b.offload, b.gro], [true, false, true, true]);
   });
 
+  it("--ecn asks for ECN (TcpConfig.ecn 'on'); without it the engine's default ('passive') stays", () => {
+    const on = parseNcArgs(['--ecn', '10.77.0.1', '80']);
+    const off = parseNcArgs(['-l', '80']);
+    if (on === 'help' || off === 'help') return assert.fail('help');
+    assert.equal(on.ecn, true);
+    assert.equal(off.ecn, false);
+  });
+
+  it('--help documents --ecn', () => {
+    const r = synack(['nc', '--help']);
+    if (/unknown command/.test(r.stderr)) return;
+    assert.equal(r.status, NC_EXIT.OK);
+    assert.match(r.stdout, /\n {2}--ecn {14}ask for ECN \(RFC 3168\): the SYN carries ECE and CWR/);
+  });
+
   it('listen with -6, a device, an MTU, a capture and -w', () => {
     const o = parseNcArgs(['-l', '-6', '--tun', 'tun7', '--mtu', '9000', '--pcap', 'x.pcap', '-w', '2.5', '443']);
     if (o === 'help') return assert.fail('help');

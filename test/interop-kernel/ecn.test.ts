@@ -29,14 +29,47 @@
  * ECT (it sent a non-ECN-setup SYN) but MUST process CE marks (it sent an ECN-setup SYN and got no
  * non-ECN-setup SYN-ACK), 6.1.1.
  *
+ * `synack nc --ecn` (spawned in the lab's namespace, on its own TUN device) gets ECN from a kernel
+ * echo server at tcp_ecn = 2; without --ecn its SYN asks for nothing and nothing is ECN-capable.
+ *
  * Two checks are `todo` until the engine is fixed (see REDUCTION_TODO and FALLBACK_TODO).
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { findTool, run } from '../kernel/netns.js';
-import { DEVICE, labSkipReason, receiveAll, sendRandom, sleep, withLab, within, type TunLab } from './lab.js';
+import { DEVICE, REPO, labSkipReason, receiveAll, sendRandom, sleep, withLab, within, type TunLab } from './lab.js';
 
 const skip = (await labSkipReason()) ?? false;
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** `synack nc ARGS` run in namespace `ns` with `input` on stdin: exit code, stdout's SHA-256, stderr. */
+function ncIn(ns: string, args: readonly string[], input: Uint8Array): Promise<{ code: number | null; sha256: string; bytes: number; stderr: string }> {
+  const child = spawn(tool('ip'), ['netns', 'exec', ns, process.execPath, '--import', 'tsx', MAIN, 'nc', ...args], { cwd: REPO });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    hash.update(d);
+    bytes += d.length;
+  });
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(input);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, sha256: hash.digest('hex'), bytes, stderr });
+    }),
+  );
+}
 
 /** The IP ECN codepoints (RFC 3168 5). */
 const NOT_ECT = 0;
@@ -406,6 +439,37 @@ describe('ECN between synack and the Linux kernel over TUN (RFC 3168)', { skip, 
         for (const p of kernelCwrs) assert.ok(p.len > 0, `the kernel's CWR goes on data: ${describePkt(p)}`);
         const cap = await lab.checkCapture();
         assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
+      });
+    });
+  }
+
+  const ncDir = mkdtempSync(join(tmpdir(), 'synack-nc-ecn-'));
+  after(() => rmSync(ncDir, { recursive: true, force: true }));
+  for (const ecn of [true, false]) {
+    it(`synack nc ${ecn ? '--ecn asks the kernel for ECN and gets it' : 'without --ecn asks for nothing'}: ${ecn ? 'ECN-setup SYN and SYN-ACK, its data ECT(0)' : 'a plain SYN, nothing ECN-capable'}, 200 kB echoed intact`, async () => {
+      await withLab({ capture: false }, async (lab) => {
+        const k = await lab.agent();
+        k.command({ op: 'listen', id: 'e', host: '0.0.0.0', port: 7150, echo: true });
+        await k.event('listening', 'e');
+        const input = new Uint8Array(randomBytes(200_000));
+        const pcap = join(ncDir, `nc-${ecn}.pcap`);
+        const r = await ncIn(lab.ns, [...(ecn ? ['--ecn'] : []), '-v', '--pcap', pcap, '10.77.0.1', '7150'], input);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual({ bytes: r.bytes, sha256: r.sha256 }, { bytes: input.length, sha256: createHash('sha256').update(input).digest('hex') }, 'echoed intact');
+        const pkts = await tcpPackets(pcap);
+        const syn = pkts.find((p) => p.syn && !p.ack);
+        const synAck = pkts.find((p) => p.syn && p.ack);
+        if (ecn) {
+          checkHandshake(pkts, '10.77.0.2', '10.77.0.1');
+          const n = checkEct(pkts, '10.77.0.2', 'synack nc');
+          assert.ok(n.data > 100, `nc's new data went ECT(0) (${n.data} segments)`);
+          assert.match(r.stderr, /synack nc: ECN: 0 CE-marked segments received, 0 window reductions on ECN-Echo/);
+        } else {
+          assert.ok(syn !== undefined && !syn.ece && !syn.cwr, `a plain SYN: ${describePkt(syn)}`);
+          assert.ok(synAck !== undefined && !synAck.ece, `so a plain SYN-ACK: ${describePkt(synAck)}`);
+          assert.ok(pkts.every((p) => p.ecn === NOT_ECT), 'nothing is ECN-capable');
+          assert.doesNotMatch(r.stderr, /ECN/);
+        }
       });
     });
   }
