@@ -34,7 +34,7 @@
  *
  * Two checks are `todo` until the engine is fixed (see REDUCTION_TODO and FALLBACK_TODO).
  */
-import { after, describe, it } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -43,7 +43,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { findTool, run } from '../kernel/netns.js';
-import { DEVICE, REPO, labSkipReason, receiveAll, sendRandom, sleep, withLab, within, type TunLab } from './lab.js';
+import { DEVICE, REPO, labSkipReason, receiveAll, sendRandom, sleep, withLab, within, type Family, type TunLab } from './lab.js';
 
 const skip = (await labSkipReason()) ?? false;
 
@@ -267,212 +267,236 @@ const REDUCTION_TODO = 'engine: ecnEchoed reduces again on the ACK of exactly ec
  */
 const FALLBACK_TODO = 'engine: after an ECN-setup SYN, a plain SYN retransmission and an ECN-setup SYN-ACK, CE marks are not echoed';
 
-describe('ECN between synack and the Linux kernel over TUN (RFC 3168)', { skip, concurrency: false, timeout: 600_000 }, () => {
-  for (const family of [4, 6] as const) {
-    it(`IPv${family}, synack client with ecn 'on', kernel listener with tcp_ecn=2: ECN-setup SYN and SYN-ACK, synack's new data ECT(0), its SYN and pure ACKs not-ECT, ss shows ecn`, async () => {
-      await withLab({ tcp: { ecn: 'on' } }, async (lab) => {
-        assert.equal(await kernelEcnSysctl(lab), '2', "the kernel's default: answer ECN requests, ask for none");
-        const port = 47600 + family;
-        const { sock, agent, id } = await lab.open('synack-client', family, port);
-        const got = receiveAll(sock);
-        agent.command({ op: 'send', id, bytes: 200_000 });
-        const sent = await within(sendRandom(sock, 200_000), 30_000, 'synack sending 200 kB');
-        await agent.event('sent', id);
-        await sleep(200); // the last ACKs in, before asking ss
-        const ss = await kernelSs(lab, port);
-        sock.end();
-        agent.command({ op: 'end', id });
-        const fromKernel = await within(got, 30_000, "the kernel's 200 kB");
-        const kernelClose = await agent.event('close', id, 30_000);
-        assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact');
-        assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact');
+/** synack's client (ecn 'on') to a kernel listener at the default tcp_ecn = 2, direct link. */
+function clientAsks(family: Family): () => Promise<void> {
+  return async () => {
+    await withLab({ tcp: { ecn: 'on' } }, async (lab) => {
+      assert.equal(await kernelEcnSysctl(lab), '2', "the kernel's default: answer ECN requests, ask for none");
+      const port = 47600 + family;
+      const { sock, agent, id } = await lab.open('synack-client', family, port);
+      const got = receiveAll(sock);
+      agent.command({ op: 'send', id, bytes: 200_000 });
+      const sent = await within(sendRandom(sock, 200_000), 30_000, 'synack sending 200 kB');
+      await agent.event('sent', id);
+      await sleep(200); // the last ACKs in, before asking ss
+      const ss = await kernelSs(lab, port);
+      sock.end();
+      agent.command({ op: 'end', id });
+      const fromKernel = await within(got, 30_000, "the kernel's 200 kB");
+      const kernelClose = await agent.event('close', id, 30_000);
+      assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact');
+      assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact');
 
-        const pkts = await tcpPackets(lab.capture());
-        checkHandshake(pkts, lab.synack(family), lab.kernel(family));
-        const ours = checkEct(pkts, lab.synack(family), 'synack');
-        assert.ok(ours.data > 100 && ours.pureAcks > 0, `synack sent data (${ours.data} new segments) and pure ACKs (${ours.pureAcks})`);
-        const theirs = checkEct(pkts, lab.kernel(family), 'the kernel');
-        assert.ok(theirs.data > 100, `the kernel, ECN on too, sent its new data ECT(0) (${theirs.data} segments)`);
-        assert.match(ss, /\becn\b/, `the kernel's socket uses ECN: ${ss}`);
-        assert.match(ss, /\becnseen\b/, `the kernel saw ECN-capable packets from synack: ${ss}`);
-        assert.ok(pkts.every((p) => !p.ece || p.syn), 'no ECN-Echo without a CE mark');
-        const cap = await lab.checkCapture();
-        assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
-      });
+      const pkts = await tcpPackets(lab.capture());
+      checkHandshake(pkts, lab.synack(family), lab.kernel(family));
+      const ours = checkEct(pkts, lab.synack(family), 'synack');
+      assert.ok(ours.data > 100 && ours.pureAcks > 0, `synack sent data (${ours.data} new segments) and pure ACKs (${ours.pureAcks})`);
+      const theirs = checkEct(pkts, lab.kernel(family), 'the kernel');
+      assert.ok(theirs.data > 100, `the kernel, ECN on too, sent its new data ECT(0) (${theirs.data} segments)`);
+      assert.match(ss, /\becn\b/, `the kernel's socket uses ECN: ${ss}`);
+      assert.match(ss, /\becnseen\b/, `the kernel saw ECN-capable packets from synack: ${ss}`);
+      assert.ok(pkts.every((p) => !p.ece || p.syn), 'no ECN-Echo without a CE mark');
+      const cap = await lab.checkCapture();
+      assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
     });
+  };
+}
 
-    it(`IPv${family}, kernel client with tcp_ecn=1, synack listener (ecn 'passive'): SYN-ACK with ECE, the kernel's data ECT(0), synack's ACKs not-ECT, ss shows ecn`, async () => {
-      await withLab({}, async (lab) => {
-        assert.equal(await kernelEcnSysctl(lab, 1), '1');
-        const port = 47610 + family;
-        const { sock, agent, id } = await lab.open('kernel-client', family, port);
-        const got = receiveAll(sock);
-        agent.command({ op: 'send', id, bytes: 200_000 });
-        const sent = await within(sendRandom(sock, 20_000), 30_000, 'synack sending 20 kB');
-        await agent.event('sent', id);
-        await sleep(200); // the last ACKs in, before asking ss
-        const ss = await kernelSs(lab, port);
-        sock.end();
-        agent.command({ op: 'end', id });
-        const fromKernel = await within(got, 30_000, "the kernel's 200 kB");
-        const kernelClose = await agent.event('close', id, 30_000);
-        assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact');
-        assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact');
+/** A kernel client at tcp_ecn = 1 to synack's listener ('passive', the default), direct link. */
+function kernelAsks(family: Family): () => Promise<void> {
+  return async () => {
+    await withLab({}, async (lab) => {
+      assert.equal(await kernelEcnSysctl(lab, 1), '1');
+      const port = 47610 + family;
+      const { sock, agent, id } = await lab.open('kernel-client', family, port);
+      const got = receiveAll(sock);
+      agent.command({ op: 'send', id, bytes: 200_000 });
+      const sent = await within(sendRandom(sock, 20_000), 30_000, 'synack sending 20 kB');
+      await agent.event('sent', id);
+      await sleep(200); // the last ACKs in, before asking ss
+      const ss = await kernelSs(lab, port);
+      sock.end();
+      agent.command({ op: 'end', id });
+      const fromKernel = await within(got, 30_000, "the kernel's 200 kB");
+      const kernelClose = await agent.event('close', id, 30_000);
+      assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact');
+      assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact');
 
-        const pkts = await tcpPackets(lab.capture());
-        checkHandshake(pkts, lab.kernel(family), lab.synack(family));
-        const synAck = pkts.find((p) => p.syn && p.ack);
-        assert.equal(synAck?.ecn, NOT_ECT, "synack's SYN-ACK is not ECN-capable (6.1.1)");
-        const theirs = checkEct(pkts, lab.kernel(family), 'the kernel');
-        assert.ok(theirs.data > 100, `the kernel's new data went ECT(0) (${theirs.data} segments)`);
-        const ours = checkEct(pkts, lab.synack(family), 'synack');
-        assert.ok(ours.data > 5 && ours.pureAcks > 0, `synack sent data (${ours.data} new segments, ECT(0)) and pure ACKs (${ours.pureAcks}, not-ECT)`);
-        assert.match(ss, /\becn\b/, `the kernel's socket uses ECN: ${ss}`);
-        assert.match(ss, /\becnseen\b/, `the kernel saw ECN-capable packets from synack: ${ss}`);
-        assert.ok(pkts.every((p) => !p.ece || p.syn), 'no ECN-Echo without a CE mark');
-        const cap = await lab.checkCapture();
-        assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
-      });
+      const pkts = await tcpPackets(lab.capture());
+      checkHandshake(pkts, lab.kernel(family), lab.synack(family));
+      const synAck = pkts.find((p) => p.syn && p.ack);
+      assert.equal(synAck?.ecn, NOT_ECT, "synack's SYN-ACK is not ECN-capable (6.1.1)");
+      const theirs = checkEct(pkts, lab.kernel(family), 'the kernel');
+      assert.ok(theirs.data > 100, `the kernel's new data went ECT(0) (${theirs.data} segments)`);
+      const ours = checkEct(pkts, lab.synack(family), 'synack');
+      assert.ok(ours.data > 5 && ours.pureAcks > 0, `synack sent data (${ours.data} new segments, ECT(0)) and pure ACKs (${ours.pureAcks}, not-ECT)`);
+      assert.match(ss, /\becn\b/, `the kernel's socket uses ECN: ${ss}`);
+      assert.match(ss, /\becnseen\b/, `the kernel saw ECN-capable packets from synack: ${ss}`);
+      assert.ok(pkts.every((p) => !p.ece || p.syn), 'no ECN-Echo without a CE mark');
+      const cap = await lab.checkCapture();
+      assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
     });
+  };
+}
 
-    it(`IPv${family}, CE marks on synack's data in the router: the kernel echoes ECE, synack reduces its window and says CWR on new data, nothing retransmitted, 4 MB intact`, async (t) => {
-      await withLab({ routed: true, tcp: { ecn: 'on' } }, async (lab) => {
-        await settled(lab);
-        const counters = await markCe(lab, 'to-kernel', 2);
-        const { sock, agent, id } = await lab.open('synack-client', family, 47620 + family);
-        const closed = new Promise<boolean>((r) => sock.once('close', r));
-        const got = receiveAll(sock);
-        agent.command({ op: 'end', id });
-        const sent = await within(sendRandom(sock, 4_000_000), 120_000, 'synack sending 4 MB');
-        sock.end();
-        await within(got, 60_000, "the kernel's FIN");
-        const kernelClose = await agent.event('close', id, 60_000);
-        assert.equal(await within(closed, 30_000, "synack's close"), false, 'synack closes without error');
-        assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact (SHA-256)');
+/** CE marks in the router on synack's data (routed lab): the kernel echoes, synack reduces. */
+function marksOnSynack(family: Family): (t: TestContext) => Promise<void> {
+  return async (t) => {
+    await withLab({ routed: true, tcp: { ecn: 'on' } }, async (lab) => {
+      await settled(lab);
+      const counters = await markCe(lab, 'to-kernel', 2);
+      const { sock, agent, id } = await lab.open('synack-client', family, 47620 + family);
+      const closed = new Promise<boolean>((r) => sock.once('close', r));
+      const got = receiveAll(sock);
+      agent.command({ op: 'end', id });
+      const sent = await within(sendRandom(sock, 4_000_000), 120_000, 'synack sending 4 MB');
+      sock.end();
+      await within(got, 60_000, "the kernel's FIN");
+      const kernelClose = await agent.event('close', id, 60_000);
+      assert.equal(await within(closed, 30_000, "synack's close"), false, 'synack closes without error');
+      assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact (SHA-256)');
 
-        const c = await counters();
-        assert.ok(c.marked > 0 && c.marked < c.ect, `the router marked ${c.marked} of ${c.ect} ECT(0) packets CE`);
-        const pkts = await tcpPackets(lab.capture());
-        const us = lab.synack(family);
-        const them = lab.kernel(family);
-        checkEct(pkts, us, 'synack');
-        const firstEce = pkts.find((p) => p.src === them && p.ece && !p.syn);
-        assert.ok(firstEce !== undefined, 'the kernel echoed a CE mark with ECE (6.1.3)');
-        const cwrs = pkts.filter((p) => p.src === us && p.cwr && !p.syn);
-        assert.ok(cwrs.length > 0, 'synack said CWR');
-        assert.ok((cwrs[0]?.frame ?? 0) > firstEce.frame, `synack's first CWR (${describePkt(cwrs[0])}) follows the kernel's first ECE (${describePkt(firstEce)})`);
-        for (const p of cwrs) assert.ok(p.len > 0 && p.ecn === ECT0, `CWR goes on new data (6.1.2): ${describePkt(p)}`);
-        const tc = sock.core.tcpCounters;
-        assert.ok(tc !== undefined);
-        assert.ok(tc.ecnReductions > 0, `synack reduced its window on ECE (${tc.ecnReductions} times)`);
-        assert.ok(cwrs.length <= tc.ecnReductions, `one CWR per reduction at most: ${cwrs.length} CWR, ${tc.ecnReductions} reductions`);
-        t.diagnostic(`marked ${c.marked} of ${c.ect}; kernel ECE ACKs ${pkts.filter((p) => p.src === them && p.ece).length}; synack CWR ${cwrs.length}, ecnReductions ${tc.ecnReductions}`);
-        assert.equal(tc.retransmissions, 0, 'congestion without loss: nothing sent again');
-        // RFC 3168 6.1.2: "the TCP sender's congestion window should be reduced only once in
-        // response to a series of dropped and/or CE packets from a single window of data". Each
-        // reduction answers a new congestion event, so there cannot be more than there were marks.
-        await t.test('at most one window reduction per CE mark (6.1.2)', { todo: REDUCTION_TODO }, () => {
-          assert.ok(tc.ecnReductions <= c.marked, `${tc.ecnReductions} reductions for ${c.marked} CE marks`);
-        });
-        assert.deepEqual(await framesMatching(lab.capture(), `tcp.analysis.retransmission && ${family === 4 ? 'ip' : 'ipv6'}.src == ${us}`), [], 'tshark sees no retransmission from synack');
-        const cap = await lab.checkCapture();
-        assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
+      const c = await counters();
+      assert.ok(c.marked > 0 && c.marked < c.ect, `the router marked ${c.marked} of ${c.ect} ECT(0) packets CE`);
+      const pkts = await tcpPackets(lab.capture());
+      const us = lab.synack(family);
+      const them = lab.kernel(family);
+      checkEct(pkts, us, 'synack');
+      const firstEce = pkts.find((p) => p.src === them && p.ece && !p.syn);
+      assert.ok(firstEce !== undefined, 'the kernel echoed a CE mark with ECE (6.1.3)');
+      const cwrs = pkts.filter((p) => p.src === us && p.cwr && !p.syn);
+      assert.ok(cwrs.length > 0, 'synack said CWR');
+      assert.ok((cwrs[0]?.frame ?? 0) > firstEce.frame, `synack's first CWR (${describePkt(cwrs[0])}) follows the kernel's first ECE (${describePkt(firstEce)})`);
+      for (const p of cwrs) assert.ok(p.len > 0 && p.ecn === ECT0, `CWR goes on new data (6.1.2): ${describePkt(p)}`);
+      const tc = sock.core.tcpCounters;
+      assert.ok(tc !== undefined);
+      assert.ok(tc.ecnReductions > 0, `synack reduced its window on ECE (${tc.ecnReductions} times)`);
+      assert.ok(cwrs.length <= tc.ecnReductions, `one CWR per reduction at most: ${cwrs.length} CWR, ${tc.ecnReductions} reductions`);
+      t.diagnostic(`marked ${c.marked} of ${c.ect}; kernel ECE ACKs ${pkts.filter((p) => p.src === them && p.ece).length}; synack CWR ${cwrs.length}, ecnReductions ${tc.ecnReductions}`);
+      assert.equal(tc.retransmissions, 0, 'congestion without loss: nothing sent again');
+      // RFC 3168 6.1.2: "the TCP sender's congestion window should be reduced only once in
+      // response to a series of dropped and/or CE packets from a single window of data". Each
+      // reduction answers a new congestion event, so there cannot be more than there were marks.
+      await t.test('at most one window reduction per CE mark (6.1.2)', { todo: REDUCTION_TODO }, () => {
+        assert.ok(tc.ecnReductions <= c.marked, `${tc.ecnReductions} reductions for ${c.marked} CE marks`);
       });
+      assert.deepEqual(await framesMatching(lab.capture(), `tcp.analysis.retransmission && ${family === 4 ? 'ip' : 'ipv6'}.src == ${us}`), [], 'tshark sees no retransmission from synack');
+      const cap = await lab.checkCapture();
+      assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
     });
+  };
+}
 
-    it(`IPv${family}, CE marks on the kernel's data in the router: synack echoes ECE from each mark until the kernel's CWR, 4 MB intact`, async (t) => {
-      await withLab({ routed: true }, async (lab) => {
-        assert.equal(await kernelEcnSysctl(lab, 1), '1');
-        await settled(lab);
-        const counters = await markCe(lab, 'to-synack', 2);
-        const { sock, agent, id } = await lab.open('kernel-client', family, 47630 + family);
-        const closed = new Promise<boolean>((r) => sock.once('close', r));
-        const got = receiveAll(sock);
-        agent.command({ op: 'send', id, bytes: 4_000_000 });
-        agent.command({ op: 'end', id });
-        const fromKernel = await within(got, 120_000, "the kernel's 4 MB");
-        sock.end();
-        const kernelClose = await agent.event('close', id, 60_000);
-        assert.equal(await within(closed, 30_000, "synack's close"), false, 'synack closes without error');
-        assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact (SHA-256)');
+/** CE marks in the router on the kernel's data (routed lab): synack echoes, the kernel reduces. */
+function marksOnKernel(family: Family): (t: TestContext) => Promise<void> {
+  return async (t) => {
+    await withLab({ routed: true }, async (lab) => {
+      assert.equal(await kernelEcnSysctl(lab, 1), '1');
+      await settled(lab);
+      const counters = await markCe(lab, 'to-synack', 2);
+      const { sock, agent, id } = await lab.open('kernel-client', family, 47630 + family);
+      const closed = new Promise<boolean>((r) => sock.once('close', r));
+      const got = receiveAll(sock);
+      agent.command({ op: 'send', id, bytes: 4_000_000 });
+      agent.command({ op: 'end', id });
+      const fromKernel = await within(got, 120_000, "the kernel's 4 MB");
+      sock.end();
+      const kernelClose = await agent.event('close', id, 60_000);
+      assert.equal(await within(closed, 30_000, "synack's close"), false, 'synack closes without error');
+      assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact (SHA-256)');
 
-        const c = await counters();
-        const pkts = await tcpPackets(lab.capture());
-        const us = lab.synack(family);
-        const them = lab.kernel(family);
-        const marked = pkts.filter((p) => p.src === them && p.ecn === CE);
-        assert.ok(c.marked > 0 && c.marked < c.ect, `the router marked ${c.marked} of ${c.ect} ECT(0) packets CE`);
-        assert.equal(marked.length, c.marked, 'every marked packet reached synack (the capture is behind the router)');
-        const tc = sock.core.tcpCounters;
-        assert.ok(tc !== undefined);
-        assert.equal(tc.ceIn, marked.length, 'synack counted every CE mark');
-        checkEct(pkts, us, 'synack');
+      const c = await counters();
+      const pkts = await tcpPackets(lab.capture());
+      const us = lab.synack(family);
+      const them = lab.kernel(family);
+      const marked = pkts.filter((p) => p.src === them && p.ecn === CE);
+      assert.ok(c.marked > 0 && c.marked < c.ect, `the router marked ${c.marked} of ${c.ect} ECT(0) packets CE`);
+      assert.equal(marked.length, c.marked, 'every marked packet reached synack (the capture is behind the router)');
+      const tc = sock.core.tcpCounters;
+      assert.ok(tc !== undefined);
+      assert.equal(tc.ceIn, marked.length, 'synack counted every CE mark');
+      checkEct(pkts, us, 'synack');
 
-        // RFC 3168 6.1.3: from a CE mark on, every ACK carries ECE until a CWR arrives (a CE mark on
-        // the CWR segment itself starts the echo again). The capture shows the kernel's packets in
-        // the order synack read them, but a batch read at once is recorded before any answer to
-        // it: an answer may reflect the state after any packet of the batch before it.
-        let echo = false;
-        let states = new Set<boolean>([false]);
-        let lastWasOurs = false;
-        let echoes = 0;
-        for (const p of pkts) {
-          if (p.syn) continue;
-          if (p.src === them) {
-            if (lastWasOurs) states = new Set([echo]);
-            if (p.cwr) echo = false;
-            if (p.ecn === CE) echo = true;
-            states.add(echo);
-            lastWasOurs = false;
-          } else {
-            lastWasOurs = true;
-            if (p.ece) echoes++;
-            assert.ok(states.has(p.ece), `synack's ${describePkt(p)}: ECE should be ${[...states].join(' or ')} (RFC 3168 6.1.3)`);
-          }
+      // RFC 3168 6.1.3: from a CE mark on, every ACK carries ECE until a CWR arrives (a CE mark on
+      // the CWR segment itself starts the echo again). The capture shows the kernel's packets in
+      // the order synack read them, but a batch read at once is recorded before any answer to
+      // it: an answer may reflect the state after any packet of the batch before it.
+      let echo = false;
+      let states = new Set<boolean>([false]);
+      let lastWasOurs = false;
+      let echoes = 0;
+      for (const p of pkts) {
+        if (p.syn) continue;
+        if (p.src === them) {
+          if (lastWasOurs) states = new Set([echo]);
+          if (p.cwr) echo = false;
+          if (p.ecn === CE) echo = true;
+          states.add(echo);
+          lastWasOurs = false;
+        } else {
+          lastWasOurs = true;
+          if (p.ece) echoes++;
+          assert.ok(states.has(p.ece), `synack's ${describePkt(p)}: ECE should be ${[...states].join(' or ')} (RFC 3168 6.1.3)`);
         }
-        t.diagnostic(`marked ${c.marked} of ${c.ect}; synack ECE ACKs ${echoes}; kernel CWR ${pkts.filter((p) => p.src === them && p.cwr && !p.syn).length}`);
-        assert.ok(echoes > 0, 'synack echoed the marks');
-        const firstEce = pkts.find((p) => p.src === us && p.ece && !p.syn);
-        const kernelCwrs = pkts.filter((p) => p.src === them && p.cwr && !p.syn);
-        assert.ok(firstEce !== undefined && kernelCwrs.length > 0, 'the kernel answered with CWR');
-        assert.ok((kernelCwrs[0]?.frame ?? 0) > firstEce.frame, `the kernel's first CWR (${describePkt(kernelCwrs[0])}) follows synack's first ECE (${describePkt(firstEce)})`);
-        for (const p of kernelCwrs) assert.ok(p.len > 0, `the kernel's CWR goes on data: ${describePkt(p)}`);
-        const cap = await lab.checkCapture();
-        assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
-      });
+      }
+      t.diagnostic(`marked ${c.marked} of ${c.ect}; synack ECE ACKs ${echoes}; kernel CWR ${pkts.filter((p) => p.src === them && p.cwr && !p.syn).length}`);
+      assert.ok(echoes > 0, 'synack echoed the marks');
+      const firstEce = pkts.find((p) => p.src === us && p.ece && !p.syn);
+      const kernelCwrs = pkts.filter((p) => p.src === them && p.cwr && !p.syn);
+      assert.ok(firstEce !== undefined && kernelCwrs.length > 0, 'the kernel answered with CWR');
+      assert.ok((kernelCwrs[0]?.frame ?? 0) > firstEce.frame, `the kernel's first CWR (${describePkt(kernelCwrs[0])}) follows synack's first ECE (${describePkt(firstEce)})`);
+      for (const p of kernelCwrs) assert.ok(p.len > 0, `the kernel's CWR goes on data: ${describePkt(p)}`);
+      const cap = await lab.checkCapture();
+      assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
     });
-  }
+  };
+}
+
+/** `synack nc` (with or without --ecn) to a kernel echo server at tcp_ecn = 2. */
+function ncTo(ecn: boolean, ncDir: string): () => Promise<void> {
+  return async () => {
+    await withLab({ capture: false }, async (lab) => {
+      const k = await lab.agent();
+      k.command({ op: 'listen', id: 'e', host: '0.0.0.0', port: 7150, echo: true });
+      await k.event('listening', 'e');
+      const input = new Uint8Array(randomBytes(200_000));
+      const pcap = join(ncDir, `nc-${ecn}.pcap`);
+      const r = await ncIn(lab.ns, [...(ecn ? ['--ecn'] : []), '-v', '--pcap', pcap, '10.77.0.1', '7150'], input);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual({ bytes: r.bytes, sha256: r.sha256 }, { bytes: input.length, sha256: createHash('sha256').update(input).digest('hex') }, 'echoed intact');
+      const pkts = await tcpPackets(pcap);
+      const syn = pkts.find((p) => p.syn && !p.ack);
+      const synAck = pkts.find((p) => p.syn && p.ack);
+      if (ecn) {
+        checkHandshake(pkts, '10.77.0.2', '10.77.0.1');
+        const n = checkEct(pkts, '10.77.0.2', 'synack nc');
+        assert.ok(n.data > 100, `nc's new data went ECT(0) (${n.data} segments)`);
+        assert.match(r.stderr, /synack nc: ECN: 0 CE-marked segments received, 0 window reductions on ECN-Echo/);
+      } else {
+        assert.ok(syn !== undefined && !syn.ece && !syn.cwr, `a plain SYN: ${describePkt(syn)}`);
+        assert.ok(synAck !== undefined && !synAck.ece, `so a plain SYN-ACK: ${describePkt(synAck)}`);
+        assert.ok(pkts.every((p) => p.ecn === NOT_ECT), 'nothing is ECN-capable');
+        assert.doesNotMatch(r.stderr, /ECN/);
+      }
+    });
+  };
+}
+
+describe('ECN between synack and the Linux kernel over TUN (RFC 3168)', { skip, concurrency: false, timeout: 600_000 }, () => {
+  it("IPv4, synack client with ecn 'on', kernel listener with tcp_ecn=2: ECN-setup SYN and SYN-ACK, synack's new data ECT(0), its SYN and pure ACKs not-ECT, ss shows ecn", clientAsks(4));
+  it("IPv6, synack client with ecn 'on', kernel listener with tcp_ecn=2: ECN-setup SYN and SYN-ACK, synack's new data ECT(0), its SYN and pure ACKs not-ECT, ss shows ecn", clientAsks(6));
+  it("IPv4, kernel client with tcp_ecn=1, synack listener (ecn 'passive'): SYN-ACK with ECE, the kernel's data ECT(0), synack's ACKs not-ECT, ss shows ecn", kernelAsks(4));
+  it("IPv6, kernel client with tcp_ecn=1, synack listener (ecn 'passive'): SYN-ACK with ECE, the kernel's data ECT(0), synack's ACKs not-ECT, ss shows ecn", kernelAsks(6));
+  it("IPv4, CE marks on synack's data in the router: the kernel echoes ECE, synack reduces its window and says CWR on new data, nothing retransmitted, 4 MB intact", marksOnSynack(4));
+  it("IPv6, CE marks on synack's data in the router: the kernel echoes ECE, synack reduces its window and says CWR on new data, nothing retransmitted, 4 MB intact", marksOnSynack(6));
+  it("IPv4, CE marks on the kernel's data in the router: synack echoes ECE from each mark until the kernel's CWR, 4 MB intact", marksOnKernel(4));
+  it("IPv6, CE marks on the kernel's data in the router: synack echoes ECE from each mark until the kernel's CWR, 4 MB intact", marksOnKernel(6));
+
 
   const ncDir = mkdtempSync(join(tmpdir(), 'synack-nc-ecn-'));
   after(() => rmSync(ncDir, { recursive: true, force: true }));
-  for (const ecn of [true, false]) {
-    it(`synack nc ${ecn ? '--ecn asks the kernel for ECN and gets it' : 'without --ecn asks for nothing'}: ${ecn ? 'ECN-setup SYN and SYN-ACK, its data ECT(0)' : 'a plain SYN, nothing ECN-capable'}, 200 kB echoed intact`, async () => {
-      await withLab({ capture: false }, async (lab) => {
-        const k = await lab.agent();
-        k.command({ op: 'listen', id: 'e', host: '0.0.0.0', port: 7150, echo: true });
-        await k.event('listening', 'e');
-        const input = new Uint8Array(randomBytes(200_000));
-        const pcap = join(ncDir, `nc-${ecn}.pcap`);
-        const r = await ncIn(lab.ns, [...(ecn ? ['--ecn'] : []), '-v', '--pcap', pcap, '10.77.0.1', '7150'], input);
-        assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual({ bytes: r.bytes, sha256: r.sha256 }, { bytes: input.length, sha256: createHash('sha256').update(input).digest('hex') }, 'echoed intact');
-        const pkts = await tcpPackets(pcap);
-        const syn = pkts.find((p) => p.syn && !p.ack);
-        const synAck = pkts.find((p) => p.syn && p.ack);
-        if (ecn) {
-          checkHandshake(pkts, '10.77.0.2', '10.77.0.1');
-          const n = checkEct(pkts, '10.77.0.2', 'synack nc');
-          assert.ok(n.data > 100, `nc's new data went ECT(0) (${n.data} segments)`);
-          assert.match(r.stderr, /synack nc: ECN: 0 CE-marked segments received, 0 window reductions on ECN-Echo/);
-        } else {
-          assert.ok(syn !== undefined && !syn.ece && !syn.cwr, `a plain SYN: ${describePkt(syn)}`);
-          assert.ok(synAck !== undefined && !synAck.ece, `so a plain SYN-ACK: ${describePkt(synAck)}`);
-          assert.ok(pkts.every((p) => p.ecn === NOT_ECT), 'nothing is ECN-capable');
-          assert.doesNotMatch(r.stderr, /ECN/);
-        }
-      });
-    });
-  }
+  it('synack nc --ecn asks the kernel for ECN and gets it: ECN-setup SYN and SYN-ACK, its data ECT(0), 200 kB echoed intact', ncTo(true, ncDir));
+  it('synack nc without --ecn asks for nothing: a plain SYN, nothing ECN-capable, 200 kB echoed intact', ncTo(false, ncDir));
 
   it("IPv4, synack's ECN-setup SYN answered only after its plain retransmission: no ECT from synack, and the kernel's CE marks echoed (6.1.1)", async (t) => {
     await withLab({ routed: true, tcp: { ecn: 'on' } }, async (lab) => {
