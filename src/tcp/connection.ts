@@ -159,6 +159,8 @@ export interface TcpInfo {
   readonly ssthresh: number;
   readonly timestamps: boolean;
   readonly sack: boolean;
+  /** ECN (RFC 3168) in use: ECT on new data, ECN-Echo answered. */
+  readonly ecn: boolean;
   readonly sendQueued: number;
   readonly readable: number;
   /** Congestion controller in use ('reno', 'cubic', 'none', or a plug-in's name). */
@@ -280,8 +282,18 @@ export class TcpConnection {
   private ackEach!: boolean;
   /** RFC 3168: ECN in use on this connection (negotiated in the handshake). */
   private ecnOk!: boolean;
-  /** Our SYN asked for ECN (an ECN-setup SYN: ECE and CWR; RFC 3168 6.1.1). */
+  /** Our last SYN asked for ECN (an ECN-setup SYN: ECE and CWR; RFC 3168 6.1.1). */
   private ecnSynSent!: boolean;
+  /** One of our SYNs was ECN-setup (the first; a retransmission may have gone without). */
+  private ecnSynEverSent!: boolean;
+  /**
+   * CE marks are processed (echoed): ECN is in use, or our ECN-setup SYN was answered by an
+   * ECN-setup SYN-ACK after we fell back to a plain SYN (6.1.1: such a host sends no ECT but MUST
+   * still process CE).
+   */
+  private ecnEchoOk!: boolean;
+  /** Sender: a reduction is being held until an ACK above ecnRecover arrives (once per window). */
+  private ecnHold!: boolean;
   /** Receiver: a CE mark arrived; ECE goes on every ACK until the peer's CWR (6.1.3). */
   private ecnEcho!: boolean;
   /** Sender: the window was reduced; CWR goes on the next new data segment (6.1.2). */
@@ -451,6 +463,9 @@ export class TcpConnection {
     this.ackEach = false;
     this.ecnOk = false;
     this.ecnSynSent = false;
+    this.ecnSynEverSent = false;
+    this.ecnEchoOk = false;
+    this.ecnHold = false;
     this.ecnEcho = false;
     this.ecnCwrPending = false;
     this.ecnRecover = 0;
@@ -595,6 +610,7 @@ export class TcpConnection {
       ssthresh: Math.floor(this.cc.ssthresh),
       timestamps: this.tsEnabled,
       sack: this.sackEnabled,
+      ecn: this.ecnOk,
       sendQueued: this.sndBuf.length,
       readable: this.rcvBuf.length,
       congestionControl: this.cc.name,
@@ -955,6 +971,7 @@ export class TcpConnection {
     // and counts only in answer to our ECN-setup SYN.
     const ecnBits = syn.flags & (ECE | CWR);
     this.ecnOk = passive ? cfg.ecn !== 'off' && ecnBits === (ECE | CWR) : this.ecnSynSent && ecnBits === ECE;
+    this.ecnEchoOk = passive ? this.ecnOk : this.ecnSynEverSent && ecnBits === ECE;
   }
 
   /** 3.10.7.3 */
@@ -1226,7 +1243,7 @@ export class TcpConnection {
       this.challengeAck(now);
       return;
     }
-    if (this.ecnOk) {
+    if (this.ecnEchoOk) {
       // RFC 3168 6.1.3: CWR from the sender ends our ECN-Echo; a CE mark (on this very segment
       // too) starts it again, and is answered at once so the sender hears of it within an RTT.
       if (f & CWR) this.ecnEcho = false;
@@ -1601,7 +1618,9 @@ export class TcpConnection {
    * segment carries CWR.
    */
   private ecnEchoed(now: number, flightSize: number): void {
-    if (this.recovery !== Recovery.None || seqLt(this.sndUna, this.ecnRecover)) return;
+    // (The ACK of exactly ecnRecover may still carry ECE: the receiver has not yet seen the CWR
+    // segment, which starts there. Linux likewise holds until something above it is acknowledged.)
+    if (this.recovery !== Recovery.None || this.ecnHold) return;
     const ctx = this.ccContext(now, flightSize);
     if (this.cc.onCongestionSignal !== undefined) this.cc.onCongestionSignal(ctx);
     else this.cc.onEnterRecovery({ ...ctx, sack: true });
@@ -1614,6 +1633,7 @@ export class TcpConnection {
     if (!this.ecnOk) return;
     this.ecnCwrPending = true;
     this.ecnRecover = this.sndMax;
+    this.ecnHold = true;
   }
 
   /** RFC 8985 7.2: may a probe timeout be scheduled now? */
@@ -1768,6 +1788,7 @@ export class TcpConnection {
       // only duplicates (RFC 2883) SACKs nothing new and is not a duplicate ACK.
       dup = this.sackEnabled ? newlySacked > 0 || (classic && blocks.length === 0) : classic;
     }
+    if (this.ecnHold && seqGt(this.sndUna, this.ecnRecover)) this.ecnHold = false;
     if (this.ecnOk && seg.flags & ECE && !(seg.flags & SYN)) this.ecnEchoed(now, outstanding);
     if (dup) {
       this.counters.dupAcksIn++;
@@ -2170,11 +2191,12 @@ export class TcpConnection {
 
   /**
    * SYN, with ECE and CWR when we ask for ECN (RFC 3168 6.1.1). A retransmitted SYN goes without
-   * them (6.1.1.1: a middlebox may drop ECN-setup SYNs; Linux falls back the same way), and a
-   * SYN-ACK answering the first one then no longer counts as ECN-setup.
+   * them (6.1.1.1: a middlebox may drop ECN-setup SYNs; Linux strips them too, but keeps ECN on if
+   * an ECN-setup SYN-ACK comes). Having sent a plain SYN we then send no ECT, but still echo CE.
    */
   private synFlags(retransmit: boolean): number {
     this.ecnSynSent = this.config.ecn === 'on' && !retransmit;
+    if (this.ecnSynSent) this.ecnSynEverSent = true;
     return this.ecnSynSent ? SYN | ECE | CWR : SYN;
   }
 

@@ -31,8 +31,6 @@
  *
  * `synack nc --ecn` (spawned in the lab's namespace, on its own TUN device) gets ECN from a kernel
  * echo server at tcp_ecn = 2; without --ecn its SYN asks for nothing and nothing is ECN-capable.
- *
- * Two checks are `todo` until the engine is fixed (see REDUCTION_TODO and FALLBACK_TODO).
  */
 import { after, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -136,13 +134,16 @@ async function framesMatching(file: string, filter: string): Promise<number[]> {
 
 /** Data segments carrying sequence numbers not sent before by the same host (new data, not a retransmission). */
 function newData(pkts: readonly Pkt[]): Set<Pkt> {
-  const seen = new Set<string>();
+  // New data starts at or above the highest sequence number a host has sent so far (mod 2^32); a
+  // segment starting below it repeats bytes already sent (a retransmission, however it is cut).
+  const high = new Map<string, number>();
   const out = new Set<Pkt>();
   for (const p of pkts) {
     if (p.len === 0) continue;
-    const key = `${p.src} ${p.seq}`;
-    if (!seen.has(key)) out.add(p);
-    seen.add(key);
+    const h = high.get(p.src);
+    if (h === undefined || ((p.seq - h) >>> 0) < 0x80000000) out.add(p);
+    const end = (p.seq + p.len) >>> 0;
+    if (h === undefined || ((end - h) >>> 0) < 0x80000000) high.set(p.src, end);
   }
   return out;
 }
@@ -249,23 +250,6 @@ async function markCe(lab: TunLab, direction: 'to-kernel' | 'to-synack', percent
   };
 }
 
-/**
- * Known engine bug (reported to the lead): after an ECE reduction at SND.MAX = X (ecnRecover), the
- * ACK of exactly X still carries ECE (the receiver has not yet seen the CWR segment, which starts at
- * X) and the engine reduces again. Linux holds its CWR state until something *above* high_seq is
- * acknowledged (tcp_input.c, tcp_fastretrans_alert: "CWR is to be held something *above* high_seq
- * is ACKed for CWR bit to reach receiver").
- */
-const REDUCTION_TODO = 'engine: ecnEchoed reduces again on the ACK of exactly ecnRecover (seqLt should be seqLe)';
-/**
- * Known engine gap (reported to the lead): having sent an ECN-setup SYN, retransmitted it without
- * ECE/CWR and then received an ECN-setup SYN-ACK, synack correctly sets no ECT (it has sent a
- * non-ECN-setup SYN), but it ignores CE marks, where RFC 3168 6.1.1 says it MUST process them as
- * on an ECN-capable connection, since it sent an ECN-setup SYN and received no non-ECN-setup SYN
- * or SYN-ACK. The kernel at the other end has ECN on and its data ECT(0), so its congestion goes
- * unreported.
- */
-const FALLBACK_TODO = 'engine: after an ECN-setup SYN, a plain SYN retransmission and an ECN-setup SYN-ACK, CE marks are not echoed';
 
 /** synack's client (ecn 'on') to a kernel listener at the default tcp_ecn = 2, direct link. */
 function clientAsks(family: Family): () => Promise<void> {
@@ -377,7 +361,7 @@ function marksOnSynack(family: Family): (t: TestContext) => Promise<void> {
       // RFC 3168 6.1.2: "the TCP sender's congestion window should be reduced only once in
       // response to a series of dropped and/or CE packets from a single window of data". Each
       // reduction answers a new congestion event, so there cannot be more than there were marks.
-      await t.test('at most one window reduction per CE mark (6.1.2)', { todo: REDUCTION_TODO }, () => {
+      await t.test('at most one window reduction per CE mark (6.1.2)', () => {
         assert.ok(tc.ecnReductions <= c.marked, `${tc.ecnReductions} reductions for ${c.marked} CE marks`);
       });
       assert.deepEqual(await framesMatching(lab.capture(), `tcp.analysis.retransmission && ${family === 4 ? 'ip' : 'ipv6'}.src == ${us}`), [], 'tshark sees no retransmission from synack');
@@ -542,7 +526,7 @@ describe('ECN between synack and the Linux kernel over TUN (RFC 3168)', { skip, 
       t.diagnostic(`marked ${c.marked} of ${c.ect}; synack ECE ACKs ${echoes}; kernel CWR ${kernelCwr}`);
       // It sent an ECN-setup SYN and received no non-ECN-setup SYN or SYN-ACK: CE-marked data MUST
       // be processed as on an ECN-capable connection (6.1.1), i.e. echoed with ECE (6.1.3).
-      await t.test('CE marks echoed with ECE, and the kernel answers with CWR', { todo: FALLBACK_TODO }, () => {
+      await t.test('CE marks echoed with ECE, and the kernel answers with CWR', () => {
         assert.ok(echoes > 0, `synack echoed none of the ${c.marked} CE marks`);
         assert.ok(kernelCwr > 0, 'the kernel reduced its window (CWR)');
       });

@@ -56,13 +56,20 @@ describe('ECN negotiation (RFC 3168 6.1.1)', () => {
     assert.equal(handshake(SYN | ACK | ECE | CWR).ecn, false);
   });
 
-  test('a retransmitted SYN drops ECE and CWR (6.1.1.1), and an ECE SYN-ACK then no longer turns ECN on', () => {
+  test('a retransmitted SYN drops ECE and CWR (6.1.1.1); after an ECN-setup SYN-ACK no ECT is sent, but CE is still echoed', () => {
     const c = connect({ ecn: 'on' });
     expectSent(c, { flags: SYN | ECE | CWR }, 0);
     expectSent(c, { flags: SYN }, 1000); // the initial RTO
     send(c, { flags: SYN | ACK | ECE, seq: 1112, ack: 67, options: [mssOption(MSS)] }, 1100);
     expectSent(c, { flags: ACK }, 1100);
+    // 6.1.1: having sent a non-ECN-setup SYN, no ECT on our data ...
     assert.equal(c.ecn, false);
+    c.send(new Uint8Array(100).fill(1));
+    assert.equal(next(c, 1100)?.ect, false);
+    // ... but having sent an ECN-setup SYN and received no non-ECN-setup SYN-ACK, CE MUST be
+    // processed as on an ECN-capable connection: echoed with ECE (the peer's data is ECT).
+    send(c, { flags: ACK, seq: 1113, ack: 167, payload: 'x'.repeat(100) }, 1200, CE);
+    assert.equal(next(c, 1200)?.flags, 'ACK|ECE');
   });
 
   for (const [mode, expected] of [
@@ -190,6 +197,22 @@ describe("the sender's answer to ECN-Echo (RFC 3168 6.1.2)", () => {
     while (next(c, 300) !== undefined);
     send(c, { flags: ACK | ECE, seq: 1113, ack: 67 + 9 * MSS }, 400);
     assert.equal(c.counters.ecnReductions, 2, 'a new window, a new reduction');
+  });
+
+  test('the ACK of exactly the reduction point may still carry ECE (the CWR segment starts there): no second reduction', () => {
+    const c = flowing(); // 8 segments out: SND.MAX = s(8)
+    send(c, { flags: ACK | ECE, seq: 1113, ack: 67 + 2 * MSS }, 200);
+    assert.equal(c.counters.ecnReductions, 1);
+    // Everything up to SND.MAX at the reduction acknowledged, still with ECE: the receiver has not
+    // seen our CWR yet (it goes on the segment at s(8)). Linux holds until an ACK above that point.
+    send(c, { flags: ACK | ECE, seq: 1113, ack: 67 + 8 * MSS }, 210);
+    assert.equal(c.counters.ecnReductions, 1, 'one congestion event, one reduction');
+    const cwr = next(c, 210);
+    assert.equal(cwr?.flags, 'ACK|CWR');
+    while (next(c, 210) !== undefined);
+    // An ACK above the point with ECE again is a new mark: a new reduction.
+    send(c, { flags: ACK | ECE, seq: 1113, ack: 67 + 9 * MSS }, 300);
+    assert.equal(c.counters.ecnReductions, 2);
   });
 
   test('a fast retransmit also reduces the window, and the next new data says CWR', () => {
