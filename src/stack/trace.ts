@@ -105,6 +105,8 @@ export function lectureFields(t: TraceTcp): string {
   if (t.flags & TcpFlag.FIN) parts.push('FIN');
   if (t.flags & TcpFlag.RST) parts.push('RST');
   if (t.flags & TcpFlag.URG) parts.push('URG');
+  if (t.flags & TcpFlag.ECE) parts.push('ECE'); // (ECN runs only: RFC 3168)
+  if (t.flags & TcpFlag.CWR) parts.push('CWR');
   parts.push(`seq=${t.seq}`);
   if (t.payloadLength > 0) parts.push(`${t.payloadLength} ${t.payloadLength === 1 ? 'byte' : 'bytes'} data`);
   return parts.join(', ');
