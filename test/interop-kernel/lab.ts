@@ -70,11 +70,22 @@ export const ROUTED_ADDRESSES = {
  * and default routes back through it. Offloads off on both ends (as test/kernel/netns.ts does): no
  * GSO/GRO super-packets, so a netfilter drop in the router loses one segment, not forty.
  */
+/**
+ * No IPv6 duplicate address detection on the interfaces made in `ns` from now on: their link-local
+ * addresses are usable at once instead of after about a second, during which the first packets
+ * wait for neighbour discovery (a SYN then goes again at the 1 s initial RTO, which changes what a
+ * test sees: ECN drops off a retransmitted SYN).
+ */
+async function noDad(ns: string): Promise<void> {
+  await run([tool('ip'), 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0'], { timeoutMs: 5000 });
+}
+
 async function setupRouted(ns: string): Promise<void> {
   const ip = tool('ip');
   const far = `${ns}-k`;
   const A = ROUTED_ADDRESSES;
   await run([ip, 'netns', 'add', far], { timeoutMs: 5000 });
+  await noDad(far);
   await run([ip, '-n', far, 'link', 'set', 'lo', 'up']);
   await run([ip, 'link', 'add', 'vk0', 'netns', ns, 'type', 'veth', 'peer', 'name', 'vk1', 'netns', far]);
   await run([ip, '-n', ns, 'addr', 'add', `${A.router4}/24`, 'dev', 'vk0']);
@@ -326,6 +337,7 @@ export class TunLab {
     await sweepStale();
     const ns = `sk-ik-${process.pid}-${randomBytes(3).toString('hex')}`;
     await run([tool('ip'), 'netns', 'add', ns], { timeoutMs: 5000 });
+    await noDad(ns);
     let dev: TunDevice | undefined;
     const dir = mkdtempSync(join(tmpdir(), 'synack-interop-'));
     try {
