@@ -61,6 +61,8 @@ export interface WireEvent {
   readonly deliverAt?: number;
   /** True when it was held back by the reorder fault. */
   readonly reordered: boolean;
+  /** True when the link marked it Congestion Experienced (the `ce` fault). */
+  readonly ceMarked?: boolean;
 }
 
 export interface DirectionStats {
@@ -171,7 +173,7 @@ export class LinkDirection {
   }
 
   /** Decide the fate of one packet; returns the arrival times of its copies (with corruption applied). */
-  route(packet: Uint8Array, mtu: number): { fate: PacketFate; copies: { at: number; data: Uint8Array }[]; reordered: boolean } {
+  route(packet: Uint8Array, mtu: number): { fate: PacketFate; copies: { at: number; data: Uint8Array }[]; reordered: boolean; ceMarked?: boolean } {
     const f = this.faults;
     const now = this.sched.now();
     this.stats.sent++;
@@ -222,9 +224,11 @@ export class LinkDirection {
       this.stats.corrupted++;
       fate = 'corrupted';
     }
+    let ceMarked = false;
     if (mark && isEcnCapable(data)) {
       data = markCongestionExperienced(data === packet ? packet.slice() : data);
       this.stats.ceMarked++;
+      ceMarked = true;
     }
     const copies = [{ at, data }];
     if (shot?.kind === 'duplicate' || (dup && shot === undefined)) {
@@ -233,7 +237,7 @@ export class LinkDirection {
       this.stats.duplicated++;
       if (fate === 'delivered') fate = 'duplicated';
     }
-    return { fate, copies, reordered };
+    return ceMarked ? { fate, copies, reordered, ceMarked } : { fate, copies, reordered };
   }
 }
 
@@ -378,6 +382,7 @@ export class MemoryPair {
             fate: r.fate,
             reordered: r.reordered,
             ...(first !== undefined ? { deliverAt: first.at } : {}),
+            ...(r.ceMarked === true ? { ceMarked: true } : {}),
           };
           for (const o of this.observers) o(e);
         }

@@ -768,6 +768,7 @@ export class ScenarioRun {
         to: fromA ? this.names[1] : this.names[0],
         fate: e.fate,
         reordered: e.reordered,
+        ...(e.ceMarked === true ? { ceMarked: true } : {}),
         src: d.src,
         dst: d.dst,
         tcp: d.tcp,

@@ -44,6 +44,8 @@ export interface TraceSegment {
   readonly to: string;
   readonly fate: PacketFate;
   readonly reordered: boolean;
+  /** The link marked it Congestion Experienced (RFC 3168; the packet shown is as sent). */
+  readonly ceMarked?: boolean;
   readonly src: string;
   readonly dst: string;
   /** undefined when the packet is not TCP (ICMP...). */
@@ -133,7 +135,7 @@ function fateNote(s: TraceSegment): string {
     case 'closed':
       return 'link closed';
     default:
-      return s.reordered ? 'held back by the link (reordered)' : '';
+      return [s.reordered ? 'held back by the link (reordered)' : '', s.ceMarked === true ? 'marked CE by the link' : ''].filter((x) => x !== '').join('; ');
   }
 }
 
@@ -224,6 +226,7 @@ export function segmentJson(s: TraceSegment): Record<string, unknown> {
     dst: s.dst,
     fate: s.fate,
     ...(s.reordered ? { reordered: true } : {}),
+    ...(s.ceMarked === true ? { ceMarked: true } : {}),
     phase: s.phase,
     senderState: s.senderState,
     receiverState: s.receiverState,

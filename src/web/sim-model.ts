@@ -29,6 +29,9 @@ export interface SimSettings {
   readonly reorder?: number;
   readonly duplicate?: number;
   readonly mtu?: number;
+  /** Both hosts ask for ECN (RFC 3168); with it, `ce` is the link's Congestion Experienced marking rate. */
+  readonly ecn?: boolean;
+  readonly ce?: number;
 }
 
 /** A host's status with what the by-hand applications wrote and read. */
@@ -70,6 +73,7 @@ export class SimModel extends ScenarioRun {
       duplicate: settings.duplicate ?? 0,
       ...(settings.delay !== undefined ? { delay: settings.delay } : {}),
       ...(settings.mtu !== undefined ? { mtu: settings.mtu } : {}),
+      ...(settings.ecn === true ? { ecn: true, ce: settings.ce ?? 0 } : {}),
     });
     if (this.manual) this.listen('B', true);
   }
@@ -180,9 +184,11 @@ export class SimModel extends ScenarioRun {
     return this.direction(from).pendingControls;
   }
 
-  /** Change the random fault rates of both directions (0..1). */
-  setRates(r: { loss: number; reorder: number; duplicate: number }): void {
-    for (const d of [this.sim.pair.aToB, this.sim.pair.bToA]) d.setFaults({ ...d.faults, loss: r.loss, reorder: r.reorder, duplicate: r.duplicate });
+  /** Change the random fault rates of both directions (0..1); `ce` marks only ECN-capable packets. */
+  setRates(r: { loss: number; reorder: number; duplicate: number; ce?: number }): void {
+    for (const d of [this.sim.pair.aToB, this.sim.pair.bToA]) {
+      d.setFaults({ ...d.faults, loss: r.loss, reorder: r.reorder, duplicate: r.duplicate, ...(r.ce !== undefined ? { ce: r.ce } : {}) });
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ export class SimView {
   private readonly lossInput: HTMLInputElement;
   private readonly reorderInput: HTMLInputElement;
   private readonly dupInput: HTMLInputElement;
+  private readonly ceInput: HTMLInputElement;
+  private readonly ecnBox: HTMLInputElement;
   private readonly playBtn: HTMLButtonElement;
   private readonly clock: HTMLElement;
   private readonly titleEl: HTMLElement;
@@ -79,8 +81,9 @@ export class SimView {
     this.seedInput = h('input', { class: 'num-in', attrs: { type: 'number', value: 1, min: 0, 'aria-label': 'seed', title: 'seed: ISN keys, ports, link faults' } });
     this.delayInput = h('input', { class: 'num-in', attrs: { type: 'number', value: '', min: 0, step: 1, placeholder: 'auto', 'aria-label': 'one-way delay in ms' } });
     this.mtuInput = h('input', { class: 'num-in', attrs: { type: 'number', value: 1500, min: 68, max: 65535, 'aria-label': 'MTU' } });
+    this.ecnBox = h('input', { class: 'ecn', attrs: { type: 'checkbox', 'aria-label': 'ECN', title: 'both hosts ask for ECN (RFC 3168) in their SYNs' } });
     const reset = h('button', { class: 'btn', text: 'Reset', title: 'Start again with these settings', on: { click: () => this.reset() } });
-    for (const el of [this.presetSel, this.seedInput, this.delayInput, this.mtuInput]) el.addEventListener('change', () => this.reset());
+    for (const el of [this.presetSel, this.seedInput, this.delayInput, this.mtuInput, this.ecnBox]) el.addEventListener('change', () => this.reset());
 
     this.playBtn = h('button', { class: 'btn primary play', text: '▶ Play', on: { click: () => this.togglePlay() } });
     const step = h('button', { class: 'btn step', text: 'Step', title: 'Run to the next segment', on: { click: () => this.step() } });
@@ -97,6 +100,7 @@ export class SimView {
       h('label', { class: 'field' }, 'seed ', this.seedInput),
       h('label', { class: 'field' }, 'delay ', this.delayInput, ' ms'),
       h('label', { class: 'field' }, 'MTU ', this.mtuInput),
+      h('label', { class: 'field' }, this.ecnBox, ' ECN'),
       reset,
       h('span', { class: 'sep' }),
       this.playBtn,
@@ -112,7 +116,11 @@ export class SimView {
     this.lossInput = h('input', { class: 'num-in', attrs: { type: 'number', value: 0, min: 0, max: 100, step: 1, 'aria-label': 'loss percent' } });
     this.reorderInput = h('input', { class: 'num-in', attrs: { type: 'number', value: 0, min: 0, max: 100, step: 1, 'aria-label': 'reorder percent' } });
     this.dupInput = h('input', { class: 'num-in', attrs: { type: 'number', value: 0, min: 0, max: 100, step: 1, 'aria-label': 'duplicate percent' } });
-    for (const i of [this.lossInput, this.reorderInput, this.dupInput]) i.addEventListener('change', () => this.applyRates());
+    this.ceInput = h('input', {
+      class: 'num-in',
+      attrs: { type: 'number', value: 0, min: 0, max: 100, step: 1, 'aria-label': 'CE mark percent', title: 'ECN-capable packets marked Congestion Experienced, as a router would instead of dropping them (with ECN on)' },
+    });
+    for (const i of [this.lossInput, this.reorderInput, this.dupInput, this.ceInput]) i.addEventListener('change', () => this.applyRates());
     this.pendingEl = h('div', { class: 'pending' });
     const oneShot = (label: string, from: Side, act: (m: SimModel) => void): HTMLButtonElement =>
       h('button', {
@@ -145,7 +153,7 @@ export class SimView {
       dirRow('B'),
       this.pendingEl,
       h('h4', { text: 'Link: rates' }),
-      h('div', { class: 'rates' }, h('label', {}, 'loss ', this.lossInput, '%'), h('label', {}, 'reorder ', this.reorderInput, '%'), h('label', {}, 'dup ', this.dupInput, '%')),
+      h('div', { class: 'rates' }, h('label', {}, 'loss ', this.lossInput, '%'), h('label', {}, 'reorder ', this.reorderInput, '%'), h('label', {}, 'dup ', this.dupInput, '%'), h('label', {}, 'CE ', this.ceInput, '%')),
     );
     const controls = h('div', { class: 'sim-controls' }, this.hosts.A.el, this.hosts.B.el, link);
 
@@ -242,6 +250,7 @@ export class SimView {
       reorder: this.rate(this.reorderInput),
       duplicate: this.rate(this.dupInput),
       mtu,
+      ...(this.ecnBox.checked ? { ecn: true, ce: this.rate(this.ceInput) } : {}),
     };
   }
 
@@ -278,7 +287,7 @@ export class SimView {
   }
 
   private applyRates(): void {
-    this.model.setRates({ loss: this.rate(this.lossInput), reorder: this.rate(this.reorderInput), duplicate: this.rate(this.dupInput) });
+    this.model.setRates({ loss: this.rate(this.lossInput), reorder: this.rate(this.reorderInput), duplicate: this.rate(this.dupInput), ce: this.rate(this.ceInput) });
   }
 
   private row(s: TraceSegment): LadderRow {
@@ -297,6 +306,7 @@ export class SimView {
     else if (s.fate === 'duplicated') notes.push('duplicated');
     else if (s.fate === 'corrupted') notes.push('corrupted');
     if (s.reordered) notes.push('delayed');
+    if (s.ceMarked === true) notes.push('marked CE');
     const caption = s.phase !== this.lastPhase ? this.model.phaseTitles[s.phase] : undefined;
     this.lastPhase = s.phase;
     return {

@@ -138,6 +138,34 @@ describe('simulator', { skip }, () => {
     }
   });
 
+  it('by hand with ECN: an ECN-setup handshake, the link marks CE, the receiver echoes ECE and the sender answers CWR', async () => {
+    const { page } = s;
+    await page.locator('.sim-view select.preset').selectOption('manual');
+    await page.locator('.sim-view input.ecn').check(); // resets: both hosts ask for ECN
+    await page.locator('.sim-view input[aria-label="CE mark percent"]').fill('100');
+    await page.locator('.sim-view input[aria-label="CE mark percent"]').dispatchEvent('change');
+    await act(page, 'connect-A');
+    for (let i = 0; i < 3; i++) await page.locator('.sim-view button.step').click();
+    await page.locator('.host-a input.num-in').fill('3000');
+    await act(page, 'send-A');
+    await page.locator('.sim-view button.to-end').click();
+    const rows = await page.locator('.sim-view .l-row').evaluateAll((gs) =>
+      gs.map((g) => ({
+        fromA: g.classList.contains('a'),
+        label: g.querySelector('.l-label')?.firstChild?.textContent ?? '',
+        note: g.querySelector('.l-note')?.textContent ?? '',
+      })),
+    );
+    const syn = rows[0];
+    assert.ok(syn !== undefined && syn.fromA && /SYN/.test(syn.label) && /ECE/.test(syn.label) && /CWR/.test(syn.label), `ECN-setup SYN: ${syn?.label}`);
+    assert.ok(/SYN/.test(rows[1]?.label ?? '') && /ECE/.test(rows[1]?.label ?? '') && !/CWR/.test(rows[1]?.label ?? ''), `ECN-setup SYN-ACK: ${rows[1]?.label}`);
+    assert.ok(rows.some((r) => r.fromA && /marked CE/.test(r.note)), "the link marked A's data");
+    assert.ok(rows.some((r) => !r.fromA && /ECE/.test(r.label) && !/SYN/.test(r.label)), 'B echoed it');
+    assert.ok(rows.some((r) => r.fromA && /CWR/.test(r.label) && !/SYN/.test(r.label)), 'A answered with CWR');
+    await screenshot(page, 'simulator-ecn');
+    await page.locator('.sim-view input.ecn').uncheck();
+  });
+
   it('had no errors in the page', () => {
     assert.deepEqual(s.errors, []);
   });
