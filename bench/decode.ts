@@ -36,7 +36,7 @@ const OUT = fileURLToPath(new URL('./out/', import.meta.url));
  * Compile the CLI with the project's tsconfig and tsc into bench/out/dist (only src/cli/main.ts and
  * what it imports); returns the path of main.js. Type errors elsewhere do not stop the emit.
  */
-async function buildCli(): Promise<string> {
+export async function buildCli(): Promise<string> {
   mkdirSync(OUT, { recursive: true });
   const config = join(OUT, 'tsconfig.json');
   writeFileSync(
