@@ -252,36 +252,48 @@ async function markCe(lab: TunLab, direction: 'to-kernel' | 'to-synack', percent
 
 
 /** synack's client (ecn 'on') to a kernel listener at the default tcp_ecn = 2, direct link. */
+/**
+ * Both ways at once on `port`: synack sends `ours` bytes, the kernel 200 kB; `ss` is asked while
+ * the connection is up. Returns the capture's TCP packets and what ss said; both directions checked
+ * intact.
+ */
+async function exchange(lab: TunLab, role: 'synack-client' | 'kernel-client', family: Family, port: number, ours: number): Promise<{ pkts: Pkt[]; ss: string }> {
+  const { sock, agent, id } = await lab.open(role, family, port);
+  const got = receiveAll(sock);
+  agent.command({ op: 'send', id, bytes: 200_000 });
+  const sent = await within(sendRandom(sock, ours), 30_000, `synack sending ${ours / 1000} kB`);
+  await agent.event('sent', id);
+  await sleep(200); // the last ACKs in, before asking ss
+  const ss = await kernelSs(lab, port);
+  sock.end();
+  agent.command({ op: 'end', id });
+  const fromKernel = await within(got, 30_000, "the kernel's 200 kB");
+  const kernelClose = await agent.event('close', id, 30_000);
+  assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact');
+  assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact');
+  return { pkts: await tcpPackets(lab.capture()), ss };
+}
+
+/** What both roles end with: ss says ECN, no ECN-Echo without a mark, a clean capture in tshark. */
+async function checkEcnUp(lab: TunLab, pkts: readonly Pkt[], ss: string): Promise<void> {
+  assert.match(ss, /\becn\b/, `the kernel's socket uses ECN: ${ss}`);
+  assert.match(ss, /\becnseen\b/, `the kernel saw ECN-capable packets from synack: ${ss}`);
+  assert.ok(pkts.every((p) => !p.ece || p.syn), 'no ECN-Echo without a CE mark');
+  const cap = await lab.checkCapture();
+  assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
+}
+
 function clientAsks(family: Family): () => Promise<void> {
   return async () => {
     await withLab({ tcp: { ecn: 'on' } }, async (lab) => {
       assert.equal(await kernelEcnSysctl(lab), '2', "the kernel's default: answer ECN requests, ask for none");
-      const port = 47600 + family;
-      const { sock, agent, id } = await lab.open('synack-client', family, port);
-      const got = receiveAll(sock);
-      agent.command({ op: 'send', id, bytes: 200_000 });
-      const sent = await within(sendRandom(sock, 200_000), 30_000, 'synack sending 200 kB');
-      await agent.event('sent', id);
-      await sleep(200); // the last ACKs in, before asking ss
-      const ss = await kernelSs(lab, port);
-      sock.end();
-      agent.command({ op: 'end', id });
-      const fromKernel = await within(got, 30_000, "the kernel's 200 kB");
-      const kernelClose = await agent.event('close', id, 30_000);
-      assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact');
-      assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact');
-
-      const pkts = await tcpPackets(lab.capture());
+      const { pkts, ss } = await exchange(lab, 'synack-client', family, 47600 + family, 200_000);
       checkHandshake(pkts, lab.synack(family), lab.kernel(family));
       const ours = checkEct(pkts, lab.synack(family), 'synack');
       assert.ok(ours.data > 100 && ours.pureAcks > 0, `synack sent data (${ours.data} new segments) and pure ACKs (${ours.pureAcks})`);
       const theirs = checkEct(pkts, lab.kernel(family), 'the kernel');
       assert.ok(theirs.data > 100, `the kernel, ECN on too, sent its new data ECT(0) (${theirs.data} segments)`);
-      assert.match(ss, /\becn\b/, `the kernel's socket uses ECN: ${ss}`);
-      assert.match(ss, /\becnseen\b/, `the kernel saw ECN-capable packets from synack: ${ss}`);
-      assert.ok(pkts.every((p) => !p.ece || p.syn), 'no ECN-Echo without a CE mark');
-      const cap = await lab.checkCapture();
-      assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
+      await checkEcnUp(lab, pkts, ss);
     });
   };
 }
@@ -291,22 +303,7 @@ function kernelAsks(family: Family): () => Promise<void> {
   return async () => {
     await withLab({}, async (lab) => {
       assert.equal(await kernelEcnSysctl(lab, 1), '1');
-      const port = 47610 + family;
-      const { sock, agent, id } = await lab.open('kernel-client', family, port);
-      const got = receiveAll(sock);
-      agent.command({ op: 'send', id, bytes: 200_000 });
-      const sent = await within(sendRandom(sock, 20_000), 30_000, 'synack sending 20 kB');
-      await agent.event('sent', id);
-      await sleep(200); // the last ACKs in, before asking ss
-      const ss = await kernelSs(lab, port);
-      sock.end();
-      agent.command({ op: 'end', id });
-      const fromKernel = await within(got, 30_000, "the kernel's 200 kB");
-      const kernelClose = await agent.event('close', id, 30_000);
-      assert.deepEqual(kernelClose.received, sent, 'synack -> kernel intact');
-      assert.deepEqual(fromKernel, kernelClose.sent, 'kernel -> synack intact');
-
-      const pkts = await tcpPackets(lab.capture());
+      const { pkts, ss } = await exchange(lab, 'kernel-client', family, 47610 + family, 20_000);
       checkHandshake(pkts, lab.kernel(family), lab.synack(family));
       const synAck = pkts.find((p) => p.syn && p.ack);
       assert.equal(synAck?.ecn, NOT_ECT, "synack's SYN-ACK is not ECN-capable (6.1.1)");
@@ -314,11 +311,7 @@ function kernelAsks(family: Family): () => Promise<void> {
       assert.ok(theirs.data > 100, `the kernel's new data went ECT(0) (${theirs.data} segments)`);
       const ours = checkEct(pkts, lab.synack(family), 'synack');
       assert.ok(ours.data > 5 && ours.pureAcks > 0, `synack sent data (${ours.data} new segments, ECT(0)) and pure ACKs (${ours.pureAcks}, not-ECT)`);
-      assert.match(ss, /\becn\b/, `the kernel's socket uses ECN: ${ss}`);
-      assert.match(ss, /\becnseen\b/, `the kernel saw ECN-capable packets from synack: ${ss}`);
-      assert.ok(pkts.every((p) => !p.ece || p.syn), 'no ECN-Echo without a CE mark');
-      const cap = await lab.checkCapture();
-      assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
+      await checkEcnUp(lab, pkts, ss);
     });
   };
 }

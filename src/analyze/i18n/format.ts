@@ -1,6 +1,7 @@
 /**
- * Number formatting shared by the languages of `synack explain`: a duration split into a value
- * and a unit (each language writes its own decimal separator and unit names), and a percentage.
+ * Number formatting shared by the languages of `synack explain` and of ladder diagrams: a duration
+ * split into a value and a unit (each language writes its own decimal separator and unit names), a
+ * percentage, milliseconds with three decimals, a TTL that may be unknown.
  *
  * Invariant: the value is the duration rounded to at most three decimals in its unit, trailing
  * zeros removed, with '.' as the decimal separator; never "NaN" (non-finite input gives "0").
@@ -26,4 +27,15 @@ export function durationParts(seconds: number): DurationParts {
 /** A share in percent with one decimal ('.' separator). */
 export function percent(part: number, whole: number): string {
   return ((100 * part) / Math.max(1, whole)).toFixed(1);
+}
+
+/** Seconds as milliseconds with three decimals ("708.400"), with the language's decimal separator. */
+export function millis(seconds: number, decimalComma = false): string {
+  const v = (seconds * 1000).toFixed(3);
+  return decimalComma ? v.replace('.', ',') : v;
+}
+
+/** A TTL, or a dash when none was seen. */
+export function ttlText(t: number | null): string {
+  return t === null ? '–' : String(t);
 }

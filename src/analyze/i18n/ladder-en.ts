@@ -7,6 +7,7 @@
  * left in the output.
  */
 import type { AnomalyKind } from '../anomalies.js';
+import { millis, ttlText } from './format.js';
 import type { CaptureBasis, LadderTemplates } from './ladder-types.js';
 import type { Side } from './types.js';
 
@@ -32,16 +33,10 @@ export const MARK_WORDS: Readonly<Record<AnomalyKind, string>> = {
 
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
-/** Seconds as milliseconds with three decimals: "708.400 ms" (the tracker's own notation). */
-function ms(s: number): string {
-  return `${(s * 1000).toFixed(3)} ms`;
-}
+const ms = (s: number): string => `${millis(s)} ms`;
+const ttl = ttlText;
 
-function ttl(t: number | null): string {
-  return t === null ? '–' : String(t);
-}
-
-/** The reason in words, or '' when it cannot be read. */
+/** The reason in words. */
 function basisText(b: CaptureBasis): string {
   switch (b.kind) {
     case 'ttl':

@@ -8,19 +8,15 @@
  * left in the output. Wide characters take two columns: the renderers measure with width.ts.
  */
 import { KIND } from './ja.js';
+import { millis, ttlText } from './format.js';
 import type { CaptureBasis, LadderTemplates } from './ladder-types.js';
 import type { Side } from './types.js';
 
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 const name = (s: Side): string => (s === 'client' ? 'クライアント' : 'サーバー');
 
-function ms(s: number): string {
-  return `${(s * 1000).toFixed(3)} ミリ秒`;
-}
-
-function ttl(t: number | null): string {
-  return t === null ? '–' : String(t);
-}
+const ms = (s: number): string => `${millis(s)} ミリ秒`;
+const ttl = ttlText;
 
 function basisText(b: CaptureBasis): string {
   switch (b.kind) {

@@ -9,6 +9,7 @@
  * left in the output.
  */
 import { KIND } from './sv.js';
+import { millis, ttlText } from './format.js';
 import type { CaptureBasis, LadderTemplates } from './ladder-types.js';
 import type { Side } from './types.js';
 
@@ -16,13 +17,8 @@ const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 const def = (s: Side): string => (s === 'client' ? 'klienten' : 'servern');
 const gen = (s: Side): string => (s === 'client' ? 'klientens' : 'serverns');
 
-function ms(s: number): string {
-  return `${(s * 1000).toFixed(3).replace('.', ',')} ms`;
-}
-
-function ttl(t: number | null): string {
-  return t === null ? '–' : String(t);
-}
+const ms = (s: number): string => `${millis(s, true)} ms`;
+const ttl = ttlText;
 
 function basisText(b: CaptureBasis): string {
   switch (b.kind) {
