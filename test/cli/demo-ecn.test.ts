@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../kernel/netns.js';
+import { tcpPackets, type TcpPacket } from '../interop/tcp-packets.js';
 import { tsharkPath } from '../interop/tshark.js';
 import { synack } from './run.js';
 
@@ -46,36 +46,8 @@ function demoJson(args: readonly string[]): DemoJson {
   return JSON.parse(r.stdout) as DemoJson;
 }
 
-interface Pkt {
-  readonly src: string;
-  readonly ecn: number;
-  readonly syn: boolean;
-  readonly ack: boolean;
-  readonly fin: boolean;
-  readonly ece: boolean;
-  readonly cwr: boolean;
-  readonly len: number;
-}
-
-/** tshark's reading of every TCP packet in `file`. */
-async function packets(file: string): Promise<Pkt[]> {
-  const fields = ['ip.src', 'ipv6.src', 'ip.dsfield.ecn', 'ipv6.tclass.ecn', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.ece', 'tcp.flags.cwr', 'tcp.len'];
-  const r = await run([TSHARK ?? 'tshark', '-n', '-r', file, '-Y', 'tcp', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...fields.flatMap((f) => ['-e', f])], { timeoutMs: 60_000 });
-  const bool = (v: string | undefined): boolean => v === '1' || v === 'True';
-  return r.stdout.split('\n').filter((l) => l !== '').map((line) => {
-    const [ip4, ip6, ecn4, ecn6, syn, ack, fin, ece, cwr, len] = line.split('\t');
-    return {
-      src: ip4 !== undefined && ip4 !== '' ? ip4 : (ip6 ?? ''),
-      ecn: Number(ecn4 !== undefined && ecn4 !== '' ? ecn4 : ecn6),
-      syn: bool(syn),
-      ack: bool(ack),
-      fin: bool(fin),
-      ece: bool(ece),
-      cwr: bool(cwr),
-      len: Number(len),
-    };
-  });
-}
+type Pkt = TcpPacket;
+const packets = tcpPackets;
 
 /** RFC 3168 6.1.1: A's SYN has ECE and CWR, B's SYN-ACK ECE alone; neither is ECN-capable. */
 function assertEcnSetup(pkts: readonly Pkt[], a: string, b: string): void {

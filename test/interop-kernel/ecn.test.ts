@@ -41,6 +41,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { findTool, run } from '../kernel/netns.js';
+import { tcpPackets, type TcpPacket } from '../interop/tcp-packets.js';
 import { DEVICE, REPO, labSkipReason, receiveAll, sendRandom, sleep, withLab, within, type Family, type TunLab } from './lab.js';
 
 const skip = (await labSkipReason()) ?? false;
@@ -74,56 +75,13 @@ const NOT_ECT = 0;
 const ECT0 = 2;
 const CE = 3;
 
-/** One TCP packet of the capture as tshark decodes it. */
-interface Pkt {
-  readonly frame: number;
-  readonly src: string;
-  /** The IP header's ECN field (IPv4 TOS / IPv6 traffic class, low two bits). */
-  readonly ecn: number;
-  readonly syn: boolean;
-  readonly ack: boolean;
-  readonly fin: boolean;
-  readonly ece: boolean;
-  readonly cwr: boolean;
-  readonly len: number;
-  readonly seq: number;
-}
+type Pkt = TcpPacket;
 
-const FIELDS = [
-  'frame.number', 'ip.src', 'ipv6.src', 'ip.dsfield.ecn', 'ipv6.tclass.ecn',
-  'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.fin', 'tcp.flags.ece', 'tcp.flags.cwr', 'tcp.len', 'tcp.seq_raw',
-] as const;
 
 function tool(name: 'tshark' | 'nft' | 'ss' | 'ip'): string {
   const p = findTool(name);
   if (p === null) throw new Error(`${name} not found`);
   return p;
-}
-
-/** Every TCP packet in `file` (not ICMP errors quoting one), in capture order. */
-async function tcpPackets(file: string): Promise<Pkt[]> {
-  const r = await run([
-    tool('tshark'), '-n', '-r', file, '-o', 'tcp.relative_sequence_numbers:FALSE', '-o', 'tcp.desegment_tcp_streams:FALSE',
-    '-Y', 'tcp && !icmp && !icmpv6', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f]),
-  ], { timeoutMs: 120_000 });
-  const bool = (v: string | undefined): boolean => v === '1' || v === 'True';
-  return r.stdout.split('\n').filter((l) => l !== '').map((line) => {
-    const c = line.split('\t');
-    assert.equal(c.length, FIELDS.length, `tshark line: ${line}`);
-    const [frame, ip4, ip6, ecn4, ecn6, syn, ack, fin, ece, cwr, len, seq] = c;
-    return {
-      frame: Number(frame),
-      src: ip4 !== '' && ip4 !== undefined ? ip4 : (ip6 ?? ''),
-      ecn: Number(ecn4 !== '' && ecn4 !== undefined ? ecn4 : ecn6),
-      syn: bool(syn),
-      ack: bool(ack),
-      fin: bool(fin),
-      ece: bool(ece),
-      cwr: bool(cwr),
-      len: Number(len),
-      seq: Number(seq),
-    };
-  });
 }
 
 /** Frames matching a display filter (tshark's own analysis, e.g. tcp.analysis.retransmission). */
