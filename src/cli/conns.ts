@@ -10,10 +10,9 @@
  * naming the byte offset, and exits 2.
  */
 import { statSync } from 'node:fs';
-import { CaptureError } from '../capture/errors.js';
-import { readCaptureBatches } from '../capture/node.js';
 import { ANOMALY_KINDS, type AnomalyKind } from '../analyze/anomalies.js';
 import { ConnTracker, type ConnectionRecord } from '../analyze/conns.js';
+import { type CaptureFeed, feedCapture } from './capture-input.js';
 import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
 
 const USAGE = `usage: synack conns FILE [options]
@@ -97,24 +96,25 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
 
-  let failure: string | undefined;
+  let fed: CaptureFeed;
   try {
-    for await (const batch of readCaptureBatches(file)) {
-      for (const r of batch) tracker.push(r);
-      const last = batch.at(-1);
-      if (last !== undefined) progress?.update(last.fileOffset + last.capturedLength, tracker.stats.connections);
-      await out.flush();
-    }
+    fed = await feedCapture(
+      file,
+      (r) => tracker.push(r),
+      async (batch) => {
+        const last = batch.at(-1);
+        if (last !== undefined) progress?.update(last.fileOffset + last.capturedLength, tracker.stats.connections);
+        await out.flush();
+      },
+    );
   } catch (e) {
-    if (e instanceof CaptureError) failure = `synack: ${file}: ${e.message}`;
-    else if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES')) {
-      progress?.clear();
-      process.stderr.write(`synack: ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : 'permission denied'}\n`);
-      return EXIT.BAD_INPUT;
-    } else {
-      progress?.clear();
-      throw e;
-    }
+    progress?.clear();
+    throw e;
+  }
+  if (fed.unreadable !== undefined) {
+    progress?.clear();
+    process.stderr.write(fed.unreadable + '\n');
+    return EXIT.BAD_INPUT;
   }
   tracker.end();
   progress?.clear();
@@ -122,8 +122,8 @@ export async function main(argv: string[]): Promise<number> {
   await out.flush();
   const s = tracker.stats;
   if (s.evicted > 0) process.stderr.write(`synack: ${s.evicted} connections were reported early because more than ${maxConnections ?? 100000} were open at once (--max-connections)\n`);
-  if (failure !== undefined) {
-    process.stderr.write(failure + '\n');
+  if (fed.damage !== undefined) {
+    process.stderr.write(fed.damage + '\n');
     return EXIT.BAD_INPUT;
   }
   return EXIT.OK;

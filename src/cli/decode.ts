@@ -14,7 +14,7 @@ import { hexdumpLines } from '../analyze/hexdump.js';
 import { SummaryWriter, summaryLine, type TimeMode } from '../analyze/summary.js';
 import { SummaryKernel } from '../analyze/summary-kernel.js';
 import { TextBuffer } from '../analyze/textbuffer.js';
-import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
+import { EXIT, LineWriter, parseFileCommand, unreadableFile, usageError } from './output.js';
 import { parseFrameRanges, type FrameRanges } from './ranges.js';
 
 const USAGE = `usage: synack decode FILE [options]
@@ -159,8 +159,9 @@ export async function decodeFile(file: string, options: DecodeOptions, out: Line
       process.stderr.write(`synack: ${file}: ${e.message}\n`);
       return EXIT.BAD_INPUT;
     }
-    if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES')) {
-      process.stderr.write(`synack: ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : 'permission denied'}\n`);
+    const why = unreadableFile(e);
+    if (why !== undefined) {
+      process.stderr.write(`synack: ${file}: ${why}\n`);
       return EXIT.BAD_INPUT;
     }
     throw e;

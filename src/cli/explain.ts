@@ -9,11 +9,10 @@
  * prints what was explained before the damage, then one error line naming the byte offset, and
  * exits 2.
  */
-import { CaptureError } from '../capture/errors.js';
-import { readCaptureBatches } from '../capture/node.js';
 import { CONTINUES, type ConnectionExplanation, Explainer, type ExplainItem } from '../analyze/explain.js';
 import { isLang, type Lang, langFromEnv, LANGS } from '../analyze/i18n/index.js';
 import { displayWidth as textWidth } from '../analyze/i18n/width.js';
+import { feedCapture } from './capture-input.js';
 import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
 
 const USAGE = `usage: synack explain FILE [options]
@@ -67,24 +66,16 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
 
-  let failure: string | undefined;
-  try {
-    for await (const batch of readCaptureBatches(file)) {
-      for (const r of batch) explainer.push(r);
-      await out.flush();
-    }
-  } catch (e) {
-    if (e instanceof CaptureError) failure = `synack: ${file}: ${e.message}`;
-    else if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES')) {
-      process.stderr.write(`synack: ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : 'permission denied'}\n`);
-      return EXIT.BAD_INPUT;
-    } else throw e;
+  const fed = await feedCapture(file, (r) => explainer.push(r), () => out.flush());
+  if (fed.unreadable !== undefined) {
+    process.stderr.write(fed.unreadable + '\n');
+    return EXIT.BAD_INPUT;
   }
   explainer.end();
   if (count === 0 && !json) out.line(conn !== undefined ? `no TCP connection with id ${conn}` : 'no TCP connections');
   await out.flush();
-  if (failure !== undefined) {
-    process.stderr.write(failure + '\n');
+  if (fed.damage !== undefined) {
+    process.stderr.write(fed.damage + '\n');
     return EXIT.BAD_INPUT;
   }
   return conn !== undefined && count === 0 ? EXIT.FAILURE : EXIT.OK;

@@ -12,12 +12,11 @@
  * a diagram is cut. A damaged file draws what came before the damage and exits 2.
  */
 import { writeFileSync } from 'node:fs';
-import { CaptureError } from '../capture/errors.js';
-import { readCaptureBatches } from '../capture/node.js';
 import { ConnTracker } from '../analyze/conns.js';
 import { ladderFromConnection, type LadderModel, MIN_TEXT_WIDTH, renderLadderText } from '../analyze/ladder.js';
 import { renderLadderSvg } from '../analyze/ladder-svg.js';
 import { langOption } from './explain.js';
+import { feedCapture } from './capture-input.js';
 import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
 
 const USAGE = `usage: synack ladder FILE [options]
@@ -86,18 +85,10 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
 
-  let failure: string | undefined;
-  try {
-    for await (const batch of readCaptureBatches(file)) {
-      for (const r of batch) tracker.push(r);
-      await out.flush();
-    }
-  } catch (e) {
-    if (e instanceof CaptureError) failure = `synack: ${file}: ${e.message}`;
-    else if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES')) {
-      process.stderr.write(`synack: ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : 'permission denied'}\n`);
-      return EXIT.BAD_INPUT;
-    } else throw e;
+  const fed = await feedCapture(file, (r) => tracker.push(r), () => out.flush());
+  if (fed.unreadable !== undefined) {
+    process.stderr.write(fed.unreadable + '\n');
+    return EXIT.BAD_INPUT;
   }
   tracker.end();
   if (svgOut !== undefined && models.length > 0) {
@@ -108,8 +99,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (count === 0) out.line(conn !== undefined ? `no TCP connection with id ${conn}` : 'no TCP connections');
   await out.flush();
-  if (failure !== undefined) {
-    process.stderr.write(failure + '\n');
+  if (fed.damage !== undefined) {
+    process.stderr.write(fed.damage + '\n');
     return EXIT.BAD_INPUT;
   }
   return conn !== undefined && count === 0 ? EXIT.FAILURE : EXIT.OK;

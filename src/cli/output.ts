@@ -136,3 +136,12 @@ export function parseFileCommand<const O extends FileCommandOptions>(
   if (file === undefined || extra.length > 0) throw usageError(`${name} takes exactly one FILE\n${usage}`);
   return { file, values: parsed.values };
 }
+
+/** 'no such file', 'is a directory' or 'permission denied' for a file that cannot be read; undefined for any other error. */
+export function unreadableFile(e: unknown): string | undefined {
+  if (!(e instanceof Error) || !('code' in e)) return undefined;
+  if (e.code === 'ENOENT') return 'no such file';
+  if (e.code === 'EISDIR') return 'is a directory';
+  if (e.code === 'EACCES') return 'permission denied';
+  return undefined;
+}
