@@ -25,6 +25,7 @@ import { type CaptureBasis, ladderText, markLabel } from './i18n/ladder.js';
 import { MARK_WORDS } from './i18n/ladder-en.js';
 import type { Lang } from './i18n/types.js';
 import { clipToWidth, displayWidth, padEndToWidth, padStartToWidth, wrapToWidth } from './i18n/width.js';
+import { tcpFlagNameList } from './summary.js';
 
 export type LadderSide = 'left' | 'right';
 
@@ -93,21 +94,9 @@ export interface LadderModel {
 /** Short English labels for anomaly marks, in tshark's words (`markLabel(lang, kind)` for the others). */
 export const MARK_LABEL: Readonly<Record<AnomalyKind, string>> = MARK_WORDS;
 
-const FLAG_NAMES: readonly [number, string][] = [
-  [0x002, 'SYN'],
-  [0x001, 'FIN'],
-  [0x004, 'RST'],
-  [0x008, 'PSH'],
-  [0x010, 'ACK'],
-  [0x020, 'URG'],
-  [0x040, 'ECE'],
-  [0x080, 'CWR'],
-  [0x100, 'AE'],
-];
-
 /** "SYN,ACK" (SYN, FIN, RST first, then the rest; "none" without flags). */
 export function flagText(flags: number): string {
-  const names = FLAG_NAMES.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
+  const names = tcpFlagNameList(flags);
   return names.length === 0 ? 'none' : names.join(',');
 }
 

@@ -49,11 +49,14 @@ const NAMES: readonly [number, string][] = [
   [0x100, 'AE'],
 ];
 
+/** The names of the flags set, in the order people say them: SYN, ACK; FIN, ACK; RST. */
+export function tcpFlagNameList(flags: number): string[] {
+  return NAMES.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
+}
+
 /** Flag names in the order people say them: `SYN, ACK`, `FIN, ACK`, `RST`. */
 export function tcpFlagNames(flags: number): string {
-  return NAMES.filter(([bit]) => (flags & bit) !== 0)
-    .map(([, n]) => n)
-    .join(', ');
+  return tcpFlagNameList(flags).join(', ');
 }
 
 /** tcpdump's words for an option (`mss 1460`, `sackOK`, `TS val 1 ecr 0`), from the wire layer. */
