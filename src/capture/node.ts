@@ -6,7 +6,7 @@
  * straddling record at a time, so a multi-gigabyte file is read in constant memory — unless the
  * caller keeps the records (their `data` views pin their chunks).
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, type WriteStream, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { CaptureDecoder } from './decoder.js';
 import type { CaptureFormat } from './decoder.js';
@@ -190,4 +190,39 @@ export async function writeChunksToFile(path: string, chunks: Iterable<Uint8Arra
   }
   stream.end();
   await Promise.race([once(stream, 'finish'), failed]);
+}
+
+/**
+ * A synchronous sink of bytes into a file, for writers that hand over encoded chunks as they go
+ * (a PcapTap's `write`): chunks are copied, gathered in memory and written in pieces of about
+ * `flushBytes`; close() writes the rest and closes the file.
+ */
+export class BufferedFileSink {
+  private readonly fd: number;
+  private parts: Uint8Array[] = [];
+  private size = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly flushBytes = 1 << 20,
+  ) {
+    this.fd = openSync(path, 'w');
+  }
+
+  readonly write = (chunk: Uint8Array): void => {
+    this.parts.push(chunk.slice());
+    this.size += chunk.length;
+    if (this.size >= this.flushBytes) this.flush();
+  };
+
+  flush(): void {
+    for (const p of this.parts) writeSync(this.fd, p);
+    this.parts = [];
+    this.size = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
 }

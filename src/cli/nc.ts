@@ -13,9 +13,10 @@
  * driver and closes the device (a device this command created goes away with it), and the capture
  * file, when asked for, is complete; errors are one line on stderr and a documented exit code.
  */
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SynackError } from '../errors.js';
+import { BufferedFileSink } from '../capture/node.js';
 import type { Link } from '../link/link.js';
 import { RealtimeScheduler } from '../link/scheduler.js';
 import { CaptureRecorder, PcapTap } from '../link/tap.js';
@@ -253,30 +254,6 @@ export function kernelAddressFor(addr: string, prefix: number, family: 4 | 6): s
   return formatIpv6Address(pick);
 }
 
-/** Capture file writer: records gathered and written in large pieces; close() completes the file. */
-class CaptureFile {
-  private readonly fd: number;
-  private parts: Uint8Array[] = [];
-  private size = 0;
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-  readonly write = (chunk: Uint8Array): void => {
-    this.parts.push(chunk.slice());
-    this.size += chunk.length;
-    if (this.size >= 1 << 20) this.flush();
-  };
-  flush(): void {
-    for (const p of this.parts) writeSync(this.fd, p);
-    this.parts = [];
-    this.size = 0;
-  }
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
-}
-
 function say(o: NcOptions, text: string): void {
   if (o.verbose) process.stderr.write(`synack nc: ${text}\n`);
 }
@@ -324,10 +301,10 @@ async function run(o: NcOptions): Promise<number> {
     kernelAddr = kernelAddressFor(o.addr, o.prefix, o.family);
     if (kernelAddr === undefined) return fail(`--addr ${o.addr}/${o.prefix} leaves no address for the kernel side: use a shorter prefix`, NC_EXIT.USAGE);
   }
-  let capture: CaptureFile | undefined;
+  let capture: BufferedFileSink | undefined;
   if (o.pcap !== undefined) {
     try {
-      capture = new CaptureFile(o.pcap);
+      capture = new BufferedFileSink(o.pcap);
     } catch (e) {
       return fail(`cannot write ${o.pcap}: ${e instanceof Error ? e.message : String(e)}`, NC_EXIT.FAILURE);
     }
@@ -380,7 +357,7 @@ async function run(o: NcOptions): Promise<number> {
 }
 
 /** Let what the stack still has to send (the last ACK) reach the device, then close everything. */
-async function shutdown(driver: StackDriver, dev: TunDevice, capture: CaptureFile | undefined): Promise<void> {
+async function shutdown(driver: StackDriver, dev: TunDevice, capture: BufferedFileSink | undefined): Promise<void> {
   driver.service();
   await new Promise((r) => setImmediate(r));
   driver.close();

@@ -25,10 +25,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BufferedFileSink } from '../../src/capture/node.js';
 import { TunDevice, tunUnavailableReason } from '../../src/link/tun.js';
 import { CaptureRecorder, PcapTap } from '../../src/link/tap.js';
 import { RealtimeScheduler } from '../../src/link/scheduler.js';
@@ -155,30 +156,6 @@ async function sweepStale(): Promise<void> {
       alive = (e as NodeJS.ErrnoException).code === 'EPERM';
     }
     if (!alive) await run([tool('ip'), 'netns', 'del', m[1]], { timeoutMs: 5000, allowFailure: true });
-  }
-}
-
-/** Chunks gathered in memory and written to the file in large pieces (a pcap of 100 MB is ~80k records). */
-class FileSink {
-  private readonly fd: number;
-  private parts: Uint8Array[] = [];
-  private size = 0;
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
-  }
-  write = (chunk: Uint8Array): void => {
-    this.parts.push(chunk.slice());
-    this.size += chunk.length;
-    if (this.size >= 1 << 22) this.flush();
-  };
-  flush(): void {
-    for (const p of this.parts) writeSync(this.fd, p);
-    this.parts = [];
-    this.size = 0;
-  }
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
   }
 }
 
@@ -325,7 +302,7 @@ export class TunLab {
     private readonly driver: StackDriver,
     stack: Stack,
     private readonly dir: string,
-    private readonly sink: FileSink | undefined,
+    private readonly sink: BufferedFileSink | undefined,
   ) {
     this.stack = stack;
     this.net = new NodeNet(stack);
@@ -362,9 +339,9 @@ export class TunLab {
         ...(o.tcp !== undefined ? { tcp: o.tcp } : {}),
       });
       let link: Link = dev;
-      let sink: FileSink | undefined;
+      let sink: BufferedFileSink | undefined;
       if (o.capture ?? true) {
-        sink = new FileSink(join(dir, 'tun.pcap'));
+        sink = new BufferedFileSink(join(dir, 'tun.pcap'), 1 << 22); // (a pcap of 100 MB is ~80k records)
         link = new PcapTap(dev, new CaptureRecorder({ sink: sink.write, epochSeconds: Math.floor(Date.now() / 1000) }), clock);
       }
       const driver = runRealtime(stack, [link], scheduler);
