@@ -86,13 +86,20 @@ class Wire {
 }
 
 /**
- * Bulk transfer between the engines alone: A's segments handed straight to B (no codec, no
- * checksum), B's application reading into one buffer. What the engine costs per segment.
+ * A to B, `total` bytes offered in `chunk`-sized writes, over a lossless zero-delay path: each
+ * round A's segments go to B through `ab`, B's application reads everything into one buffer, B's
+ * ACKs go back through `ba`; virtual time advances 10 us per round, or to the next timer when
+ * nothing moved. Throws unless every byte arrived.
  */
-export function bulkEngineOnly(total: number, config: Partial<TcpConfig>): BulkResult {
-  const a = TcpConnection.connect({ now: 0, localPort: 40000, remotePort: 80, iss: 0xfffff000, config });
-  const b = TcpConnection.listen({ localPort: 80, iss: 12345, config });
-  const chunk = new Uint8Array(65536).fill(0x42);
+function bulkLoop(
+  a: TcpConnection,
+  b: TcpConnection,
+  total: number,
+  chunk: Uint8Array,
+  ab: (s: TcpRepr, now: number) => void,
+  ba: (s: TcpRepr, now: number) => void,
+  what: string,
+): BulkResult {
   const sink = new Uint8Array(1 << 20);
   let sent = 0;
   let received = 0;
@@ -117,13 +124,13 @@ export function bulkEngineOnly(total: number, config: Partial<TcpConfig>): BulkR
     let s: TcpRepr | undefined;
     let moved = false;
     while ((s = a.pollTransmit(now))) {
-      b.handleSegment(now, s);
+      ab(s, now);
       segments++;
       moved = true;
     }
     while (b.readableBytes > 0) received += b.readInto(sink);
     while ((s = b.pollTransmit(now))) {
-      a.handleSegment(now, s);
+      ba(s, now);
       acks++;
       moved = true;
     }
@@ -136,8 +143,19 @@ export function bulkEngineOnly(total: number, config: Partial<TcpConfig>): BulkR
     }
   }
   const ms = performance.now() - t0;
-  if (received !== total) throw new Error(`engine bulk: ${received} of ${total} bytes arrived`);
+  if (received !== total) throw new Error(`${what}: ${received} of ${total} bytes arrived`);
   return { bytes: received, ms, segments, acks, retransmissions: a.counters.retransmissions };
+}
+
+/**
+ * Bulk transfer between the engines alone: A's segments handed straight to B (no codec, no
+ * checksum), B's application reading into one buffer. What the engine costs per segment.
+ */
+export function bulkEngineOnly(total: number, config: Partial<TcpConfig>): BulkResult {
+  const a = TcpConnection.connect({ now: 0, localPort: 40000, remotePort: 80, iss: 0xfffff000, config });
+  const b = TcpConnection.listen({ localPort: 80, iss: 12345, config });
+  const chunk = new Uint8Array(65536).fill(0x42);
+  return bulkLoop(a, b, total, chunk, (s, now) => b.handleSegment(now, s), (s, now) => a.handleSegment(now, s), 'engine bulk');
 }
 
 /** The engine-only cases: default options, plain RFC 793 options without congestion control, jumbo frames. */
@@ -161,51 +179,7 @@ export function bulkThroughCodec(total: number, mtu: number, extra: Partial<TcpC
   const ba = new Wire(mtu, ADDR_B, ADDR_A);
   const chunk = new Uint8Array(1 << 20);
   for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 131) & 0xff;
-  const sink = new Uint8Array(1 << 20);
-  let sent = 0;
-  let received = 0;
-  let segments = 0;
-  let acks = 0;
-  let now = 0;
-  let shut = false;
-  const t0 = performance.now();
-  for (let round = 0; !b.eof && round < 100_000_000; round++) {
-    now += 0.01;
-    if (a.state === TcpState.Established) {
-      while (sent < total) {
-        const n = a.send(chunk.subarray(0, Math.min(chunk.length, total - sent)));
-        if (n === 0) break;
-        sent += n;
-      }
-      if (sent === total && !shut) {
-        a.shutdown();
-        shut = true;
-      }
-    }
-    let s: TcpRepr | undefined;
-    let moved = false;
-    while ((s = a.pollTransmit(now))) {
-      ab.carry(s, b, now);
-      segments++;
-      moved = true;
-    }
-    while (b.readableBytes > 0) received += b.readInto(sink);
-    while ((s = b.pollTransmit(now))) {
-      ba.carry(s, a, now);
-      acks++;
-      moved = true;
-    }
-    if (!moved) {
-      const t = Math.min(a.pollAt() ?? Infinity, b.pollAt() ?? Infinity);
-      if (t === Infinity) break;
-      now = Math.max(now, t);
-      a.handleTimeout(now);
-      b.handleTimeout(now);
-    }
-  }
-  const ms = performance.now() - t0;
-  if (received !== total) throw new Error(`bulk: ${received} of ${total} bytes arrived`);
-  return { bytes: received, ms, segments, acks, retransmissions: a.counters.retransmissions };
+  return bulkLoop(a, b, total, chunk, (s, now) => ab.carry(s, b, now), (s, now) => ba.carry(s, a, now), 'bulk');
 }
 
 /**
