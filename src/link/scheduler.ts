@@ -14,12 +14,18 @@
  * Invariants: the virtual clock never goes backwards; a cancelled event never runs; the heap holds
  * only live or cancelled-not-yet-popped events (bounded by what callers scheduled).
  */
+import { BinaryHeap } from './heap.js';
 import type { Scheduler, Timer } from './link.js';
 
 interface Entry {
   at: number;
   seq: number;
   fn: (() => void) | undefined;
+}
+
+/** Time order; equal times in the order scheduled. */
+function earlier(x: Entry, y: Entry): boolean {
+  return x.at < y.at || (x.at === y.at && x.seq < y.seq);
 }
 
 /** Limits for a run; whichever is reached first stops it. */
@@ -31,7 +37,7 @@ export interface RunLimit {
 }
 
 export class VirtualScheduler implements Scheduler {
-  private heap: Entry[] = [];
+  private readonly heap = new BinaryHeap<Entry>(earlier);
   private seq = 0;
   private time: number;
   /** Events run so far. */
@@ -48,7 +54,7 @@ export class VirtualScheduler implements Scheduler {
   schedule(at: number, fn: () => void): Timer {
     const e: Entry = { at: Number.isFinite(at) ? Math.max(at, this.time) : Infinity, seq: this.seq++, fn };
     if (e.at === Infinity) return { cancel: () => undefined };
-    this.push(e);
+    this.heap.push(e);
     return {
       cancel: () => {
         e.fn = undefined;
@@ -59,18 +65,18 @@ export class VirtualScheduler implements Scheduler {
   /** Time of the next live event, or undefined when none is scheduled. */
   nextAt(): number | undefined {
     this.dropCancelled();
-    return this.heap[0]?.at;
+    return this.heap.peek()?.at;
   }
 
   /** Number of scheduled (live or cancelled) entries. */
   get pending(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** Run the next event; false when there is none. */
   step(): boolean {
     this.dropCancelled();
-    const e = this.pop();
+    const e = this.heap.pop();
     if (e === undefined) return false;
     this.time = e.at;
     const fn = e.fn;
@@ -138,48 +144,7 @@ export class VirtualScheduler implements Scheduler {
   }
 
   private dropCancelled(): void {
-    while (this.heap.length > 0 && (this.heap[0] as Entry).fn === undefined) this.pop();
-  }
-
-  private less(x: Entry, y: Entry): boolean {
-    return x.at < y.at || (x.at === y.at && x.seq < y.seq);
-  }
-
-  private push(e: Entry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pe = h[p] as Entry;
-      if (!this.less(e, pe)) break;
-      h[i] = pe;
-      i = p;
-    }
-    h[i] = e;
-  }
-
-  private pop(): Entry | undefined {
-    const h = this.heap;
-    const top = h[0];
-    if (top === undefined) return undefined;
-    const last = h.pop() as Entry;
-    if (h.length > 0) {
-      let i = 0;
-      const n = h.length;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        let c = l;
-        if (r < n && this.less(h[r] as Entry, h[l] as Entry)) c = r;
-        if (!this.less(h[c] as Entry, last)) break;
-        h[i] = h[c] as Entry;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
+    for (let top = this.heap.peek(); top !== undefined && top.fn === undefined; top = this.heap.peek()) this.heap.pop();
   }
 }
 

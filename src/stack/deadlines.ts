@@ -5,12 +5,13 @@
  *
  * Entries are never updated in place: a new deadline pushes a new entry and bumps the owner's
  * generation, and entries whose generation is old (or whose owner is gone) are dropped when they
- * reach the top. Browser-safe.
+ * reach the top (the heap is src/link/heap.ts). Browser-safe.
  *
  * Invariants: for every live owner with a finite deadline there is exactly one current entry (its
  * generation matches); `peek`/`popDue` never return a stale entry; stale entries are at most one
  * per reschedule, and the heap is compacted when they outnumber the live ones.
  */
+import { BinaryHeap } from '../link/heap.js';
 
 /** What the heap needs from an owner (a StackConnection). */
 export interface DeadlineOwner {
@@ -29,12 +30,12 @@ interface Entry<T extends DeadlineOwner> {
 }
 
 export class DeadlineHeap<T extends DeadlineOwner> {
-  private heap: Entry<T>[] = [];
+  private readonly heap = new BinaryHeap<Entry<T>>((x, y) => x.at < y.at);
   private live = 0;
 
   /** Entries held (live and stale), for tests and bounds. */
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** Record `at` as `owner`'s deadline (Infinity: none); a no-op when it is unchanged. */
@@ -45,9 +46,9 @@ export class DeadlineHeap<T extends DeadlineOwner> {
     owner.deadlineGen++;
     if (at === Infinity) return;
     this.live++;
-    this.push({ at, gen: owner.deadlineGen, owner });
+    this.heap.push({ at, gen: owner.deadlineGen, owner });
     // Stale entries pile up when deadlines move often; rebuild once they dominate.
-    if (this.heap.length > 64 && this.heap.length > 4 * this.live) this.compact();
+    if (this.heap.size > 64 && this.heap.size > 4 * this.live) this.compact();
   }
 
   /** Forget `owner` (it left the table). */
@@ -58,7 +59,7 @@ export class DeadlineHeap<T extends DeadlineOwner> {
   /** The earliest live deadline, or undefined. */
   peek(): number | undefined {
     this.dropStale();
-    return this.heap[0]?.at;
+    return this.heap.peek()?.at;
   }
 
   /** Owners whose deadline is <= now, earliest first; each one's deadline is reset to Infinity. */
@@ -66,9 +67,9 @@ export class DeadlineHeap<T extends DeadlineOwner> {
     const out: T[] = [];
     for (;;) {
       this.dropStale();
-      const top = this.heap[0];
+      const top = this.heap.peek();
       if (top === undefined || top.at > now) return out;
-      this.pop();
+      this.heap.pop();
       this.live--;
       top.owner.deadline = Infinity;
       top.owner.deadlineGen++;
@@ -81,46 +82,11 @@ export class DeadlineHeap<T extends DeadlineOwner> {
   }
 
   private dropStale(): void {
-    while (this.heap.length > 0 && this.isStale(this.heap[0] as Entry<T>)) this.pop();
+    for (let top = this.heap.peek(); top !== undefined && this.isStale(top); top = this.heap.peek()) this.heap.pop();
   }
 
   private compact(): void {
-    const keep = this.heap.filter((e) => !this.isStale(e));
-    this.heap = [];
-    for (const e of keep) this.push(e);
-    this.live = keep.length;
-  }
-
-  private push(e: Entry<T>): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pe = h[p] as Entry<T>;
-      if (pe.at <= e.at) break;
-      h[i] = pe;
-      i = p;
-    }
-    h[i] = e;
-  }
-
-  private pop(): void {
-    const h = this.heap;
-    const last = h.pop();
-    if (last === undefined || h.length === 0) return;
-    let i = 0;
-    const n = h.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && (h[r] as Entry<T>).at < (h[l] as Entry<T>).at) c = r;
-      if ((h[c] as Entry<T>).at >= last.at) break;
-      h[i] = h[c] as Entry<T>;
-      i = c;
-    }
-    h[i] = last;
+    this.heap.retain((e) => !this.isStale(e));
+    this.live = this.heap.size;
   }
 }

@@ -10,10 +10,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeCapture } from '../../src/capture/decoder.js';
 import { LinkType } from '../../src/capture/linktype.js';
+import { BinaryHeap } from '../../src/link/heap.js';
 import { MemoryPair, type MemoryPairOptions, type WireEvent } from '../../src/link/memory.js';
 import { SeededRandom, seedFromString } from '../../src/link/rng.js';
 import { VirtualScheduler } from '../../src/link/scheduler.js';
 import { CaptureRecorder, PcapTap } from '../../src/link/tap.js';
+
+describe('BinaryHeap', () => {
+  test('pops in sorted order, ties by the second key, across interleaved pushes and pops and after retain', () => {
+    const rng = new SeededRandom(5);
+    const heap = new BinaryHeap<[number, number]>((x, y) => x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]));
+    const model: [number, number][] = [];
+    const byKey = (x: [number, number], y: [number, number]): number => x[0] - y[0] || x[1] - y[1];
+    for (let i = 0; i < 5000; i++) {
+      if (rng.chance(0.6) || model.length === 0) {
+        const e: [number, number] = [rng.int(50), i];
+        heap.push(e);
+        model.push(e);
+      } else {
+        model.sort(byKey);
+        assert.deepEqual(heap.pop(), model.shift());
+      }
+      if (i === 2500) {
+        heap.retain((e) => e[0] % 3 !== 0);
+        model.splice(0, model.length, ...model.filter((e) => e[0] % 3 !== 0));
+      }
+      assert.equal(heap.size, model.length);
+    }
+    model.sort(byKey);
+    for (const e of model) assert.deepEqual(heap.pop(), e);
+    assert.equal(heap.pop(), undefined);
+  });
+});
 
 describe('VirtualScheduler', () => {
   test('runs events in time order, equal times in the order scheduled; the clock follows', () => {
