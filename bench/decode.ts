@@ -12,9 +12,7 @@
  * adds TypeScript loading). Targets, on the built command: synack >= 10x tshark, and not slower
  * than tcpdump.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { dissect } from '../src/analyze/dissect.js';
@@ -25,34 +23,16 @@ import { CaptureDecoder } from '../src/capture/decoder.js';
 import type { CaptureRecord, DecoderOptions, PacketRef } from '../src/capture/types.js';
 import { decodeFile } from '../src/cli/decode.js';
 import { LineWriter } from '../src/cli/output.js';
-import { type Benchmark, type BenchContext, type BenchRow, best, onPath, si, timeProcess, type ProcessTiming } from './lib.js';
+import { type Benchmark, type BenchContext, type BenchRow, best, compileForBench, onPath, si, timeProcess, type ProcessTiming } from './lib.js';
 import { ensureTrafficCapture } from './traffic.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const OUT = fileURLToPath(new URL('./out/', import.meta.url));
 
-/**
- * Compile the CLI with the project's tsconfig and tsc into bench/out/dist (only src/cli/main.ts and
- * what it imports); returns the path of main.js. Type errors elsewhere do not stop the emit.
- */
-export async function buildCli(): Promise<string> {
-  mkdirSync(OUT, { recursive: true });
-  const config = join(OUT, 'tsconfig.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      extends: '../../tsconfig.json',
-      compilerOptions: { outDir: './dist', rootDir: '../..', sourceMap: false, declaration: false, noEmitOnError: false },
-      files: ['../../src/cli/main.ts'],
-      include: [],
-    }),
-  );
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const t = await timeProcess(process.execPath, [tsc, '-p', config]);
-  const main = join(OUT, 'dist', 'src', 'cli', 'main.js');
-  if (!existsSync(main)) throw new Error(`tsc did not produce ${main}: ${t.stderr.slice(-500)}`);
-  return main;
+/** The CLI built into bench/out/dist (only src/cli/main.ts and what it imports); returns main.js. */
+export function buildCli(): Promise<string> {
+  return compileForBench('src/cli/main.ts', OUT);
 }
 
 interface Timing {

@@ -19,37 +19,19 @@
  * children there (node --cpu-prof).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Benchmark, BenchContext, BenchRow } from './lib.js';
+import { type Benchmark, type BenchContext, type BenchRow, compileForBench } from './lib.js';
 import { ENGINE_CASES, type BulkResult, type HandshakeResult, type MemoryResult } from './tcp-work.js';
 
 const OUT = fileURLToPath(new URL('./out/tcp/', import.meta.url));
 
 let built: Promise<string> | undefined;
 
-/** Compile bench/tcp-worker.ts (and what it imports) with the project's tsconfig; returns the worker path. */
+/** bench/tcp-worker.ts (and what it imports) built into bench/out/tcp, once; returns the worker path. */
 function buildWorker(ctx: BenchContext): Promise<string> {
   built ??= (async () => {
     ctx.progress('tcp: compiling the worker with tsc into bench/out/tcp');
-    mkdirSync(OUT, { recursive: true });
-    const config = join(OUT, 'tsconfig.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        extends: '../../../tsconfig.json',
-        compilerOptions: { outDir: './dist', rootDir: '../../..', sourceMap: false, declaration: false, noEmitOnError: false },
-        files: ['../../tcp-worker.ts'],
-        include: [],
-      }),
-    );
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    await run([tsc, '-p', config], true);
-    const worker = join(OUT, 'dist', 'bench', 'tcp-worker.js');
-    if (!existsSync(worker)) throw new Error(`tsc did not produce ${worker}`);
-    return worker;
+    return compileForBench('bench/tcp-worker.ts', OUT);
   })();
   return built;
 }
