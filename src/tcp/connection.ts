@@ -298,7 +298,7 @@ export class TcpConnection {
   private ecnEcho!: boolean;
   /** Sender: the window was reduced; CWR goes on the next new data segment (6.1.2). */
   private ecnCwrPending!: boolean;
-  /** Sender: no new reduction for ECN-Echo until SND.UNA passes this (once per window, 6.1.2). */
+  /** Where the held reduction ends: SND.MAX when it was made (read only while ecnHold). */
   private ecnRecover!: number;
   /** The segment pollTransmit last returned may carry ECT(0) in its IP header (6.1.4, 6.1.5, 6.1.6). */
   private ectOut = false;
@@ -498,7 +498,6 @@ export class TcpConnection {
     this.sndMax = iss;
     this.sndBufSeq = seqAdd(iss, 1);
     this.recover = iss;
-    this.ecnRecover = iss;
     this.sb = undefined;
   }
 
