@@ -30,7 +30,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => (await import('./explain.js')).main(argv),
   },
   ladder: {
-    summary: 'the sequence diagram of each connection: text, or SVG with --svg OUT',
+    summary: 'the sequence diagram of each connection: text, or SVG with --svg OUT (--lang en, de, sv, ja)',
     run: async (argv) => (await import('./ladder.js')).main(argv),
   },
   nc: {
