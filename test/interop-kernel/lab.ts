@@ -39,6 +39,7 @@ import { NodeNet, createNodeStack, runRealtime, type NodeSocket } from '../../sr
 import type { Stack } from '../../src/stack/stack.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import { findTool, run, type RunResult } from '../kernel/netns.js';
+import { BAD_TCP_CHECKSUM } from '../interop/tshark.js';
 import type { AgentCommand, AgentEvent, Digest } from './kernel-agent.js';
 
 export type { Digest } from './kernel-agent.js';
@@ -522,10 +523,8 @@ export async function captureProblems(file: string): Promise<{ frames: number; b
   const frames = ports.stdout.split('\n').filter((l) => l !== '').length;
   const set = new Set(ports.stdout.split(/\s+/).filter((p) => /^\d+$/.test(p)));
   const decodeAs = [...set].flatMap((p) => ['-d', `tcp.port==${p},data`]);
-  // 0xffff where 0x0000 is computed is the other one's-complement zero (RFC 1624 3): Linux writes it
-  // (CSUM_MANGLED_0) when it completes a checksum for the TUN device, and tshark calls it Bad.
-  const badTcpSum = 'tcp.checksum.status == "Bad" && !(tcp.checksum == 0xffff && tcp.checksum_calculated == 0x0000)';
-  const filter = `_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == "Bad" || (${badTcpSum}) || icmpv6.checksum.status == "Bad"`;
+  // (Linux writes 0xffff for a computed 0x0000 when it completes a checksum for the TUN device.)
+  const filter = `_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == "Bad" || (${BAD_TCP_CHECKSUM}) || icmpv6.checksum.status == "Bad"`;
   const bad = await run([tshark, '-n', '-r', file, ...prefs, ...decodeAs, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], { timeoutMs: 120_000 });
   return { frames, bad: bad.stdout.split('\n').filter((l) => l.trim() !== '').map(Number) };
 }

@@ -75,6 +75,14 @@ export function tsharkPath(): string | null {
   return findTool('tshark');
 }
 
+/**
+ * RFC 1624's other zero: a TCP checksum field of 0xffff where tshark computed 0x0000 is the same
+ * one's-complement zero (Linux writes it, CSUM_MANGLED_0), which tshark 4.0 calls Bad (and flags
+ * tcp.checksum.ffff). A display filter for those segments, and one for the truly bad.
+ */
+export const ONES_COMPLEMENT_ZERO = 'tcp.checksum == 0xffff && tcp.checksum_calculated == 0x0000';
+export const BAD_TCP_CHECKSUM = `tcp.checksum.status == "Bad" && !(${ONES_COMPLEMENT_ZERO})`;
+
 /** Parses `-T fields -E separator=/t -E occurrence=a -E aggregator=,` output (no header line). */
 export function parseTsharkFields(text: string, fields: readonly TsharkField[] = TSHARK_FIELDS): TsharkFrame[] {
   const frames: TsharkFrame[] = [];

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { captureDir, kernelUnsupported } from './netns.js';
 import { makeKernelCapture, type KernelCaptureMeta, type KernelCaptureOptions, type Scenario } from './scenarios.js';
-import { readTsharkFields, tsharkFramesMatching, type TsharkFrame } from '../interop/tshark.js';
+import { ONES_COMPLEMENT_ZERO, readTsharkFields, tsharkFramesMatching, type TsharkFrame } from '../interop/tshark.js';
 
 const tmp = captureDir('synack-scenarios-test-');
 after(() => tmp.cleanup());
@@ -88,11 +88,13 @@ for (const family of [4, 6] as const) {
     test('every frame is a wire frame: at most 1514 bytes, IP and TCP checksums valid (offloads off)', async (t) => {
       const why = await skipReason();
       if (why !== null) return t.skip(why);
-      const { frames } = await capture(scenario, scenario);
+      const { meta, frames } = await capture(scenario, scenario);
+      const onesZero = new Set(await tsharkFramesMatching(meta.file, ONES_COMPLEMENT_ZERO));
       for (const f of frames) {
-        assert.ok(num(f, 'frame.len') <= 1514, `frame ${f['frame.number'][0]} is ${num(f, 'frame.len')} bytes`);
-        if (isTcp(f)) assert.equal(f['tcp.checksum.status'][0], '1', `frame ${f['frame.number'][0]} TCP checksum`);
-        if (has(f, 'ip.checksum.status')) assert.equal(f['ip.checksum.status'][0], '1', `frame ${f['frame.number'][0]} IP checksum`);
+        const n = Number(f['frame.number'][0]);
+        assert.ok(num(f, 'frame.len') <= 1514, `frame ${n} is ${num(f, 'frame.len')} bytes`);
+        if (isTcp(f)) assert.ok(f['tcp.checksum.status'][0] === '1' || onesZero.has(n), `frame ${n} TCP checksum ${f['tcp.checksum'][0]}`);
+        if (has(f, 'ip.checksum.status')) assert.equal(f['ip.checksum.status'][0], '1', `frame ${n} IP checksum`);
       }
     });
 
