@@ -2,7 +2,8 @@
  * Child-process entry of the TCP benchmarks (bench/tcp.ts runs it compiled by tsc):
  *
  *   node tcp-worker.js bulk <bytes> <mtu>       bulk through the codec, then the unavoidable work
- *   node tcp-worker.js stacks <bytes> <mtu>     bulk between two Stacks over the in-memory link
+ *   node tcp-worker.js stacks <bytes> <mtu>     bulk between two Stacks over the in-memory link, then
+ *                                               the floor of that design (designFloor)
  *   node tcp-worker.js engine <bytes> <case>    bulk between engines alone (ENGINE_CASES index)
  *   node tcp-worker.js handshakes <n> <codec>   connect/accept/close lifetimes (codec: 0 or 1)
  *   node --expose-gc tcp-worker.js memory <n>   heap per idle established connection
@@ -10,7 +11,7 @@
  * Prints one JSON object on stdout. Each measurement is preceded by a warm-up of the same code,
  * so what is timed is optimized code, not the JIT's first passes.
  */
-import { bulkEngineOnly, bulkThroughCodec, bulkThroughStacks, ENGINE_CASES, handshakes, idleConnections, unavoidableWork } from './tcp-work.js';
+import { bulkEngineOnly, designFloor, bulkThroughCodec, bulkThroughStacks, ENGINE_CASES, handshakes, idleConnections, unavoidableWork } from './tcp-work.js';
 
 function arg(i: number, name: string): number {
   const v = Number(process.argv[i]);
@@ -36,8 +37,14 @@ function main(): void {
     case 'stacks': {
       const total = arg(3, 'bytes');
       const mtu = arg(4, 'mtu');
-      bulkThroughStacks(Math.min(total, 64 << 20), mtu);
-      process.stdout.write(`${JSON.stringify(bulkThroughStacks(total, mtu))}\n`);
+      const warm = Math.min(total, 64 << 20);
+      bulkThroughStacks(warm, mtu);
+      designFloor(warm, mtu - 40);
+      const r = bulkThroughStacks(total, mtu);
+      const floorMs = designFloor(total, mtu - 40);
+      designFloor(warm, mtu - 40, true);
+      const zeroCopyFloorMs = designFloor(total, mtu - 40, true);
+      process.stdout.write(`${JSON.stringify({ ...r, floorMs, zeroCopyFloorMs })}\n`);
       return;
     }
     case 'engine': {
