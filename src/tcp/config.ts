@@ -6,7 +6,7 @@
  * Invariant: a `TcpConfig` returned by `resolveConfig` passes every check below.
  */
 import { SynackError } from '../errors.js';
-import { NoCongestionControl, type CongestionControlFactory } from './congestion.js';
+import { DEFAULT_SLOW_START_LIMIT, isSlowStartLimit, NoCongestionControl, type CongestionControlFactory } from './congestion.js';
 import { Cubic } from './cubic.js';
 import { Reno } from './reno.js';
 
@@ -73,6 +73,15 @@ export interface TcpConfig {
   readonly illegalOptionAction: 'reset' | 'drop';
   /** Congestion controller (MUST-19): 'reno' (default, with NewReno/SACK recovery), 'cubic' (RFC 9438), 'none', or a factory. */
   readonly congestionControl: 'reno' | 'cubic' | 'none' | CongestionControlFactory;
+  /**
+   * Slow start's L (RFC 3465 2.2), in SMSS: cwnd grows by at most this many segments' worth per
+   * ACK in slow start. Default Infinity: every acknowledged byte counts, as Linux (tcp_slow_start)
+   * and RFC 9406 4.3, so stretch ACKs (a GRO receiver's one ACK per 16 segments) still double the
+   * window each round trip; 2 is RFC 3465's cap, 1 RFC 5681's "at most SMSS per ACK". A number
+   * >= 1 or Infinity. Always 1 after a retransmission timeout (RFC 3465 2.3). Applies to 'reno'
+   * and 'cubic'; a factory builds its controller as it likes.
+   */
+  readonly slowStartLimit: number;
   /** Restart from the initial window after an idle period longer than the RTO (RFC 5681 4.1). */
   readonly slowStartAfterIdle: boolean;
   /** RACK-TLP loss detection (RFC 8985) beside DupThresh, when SACK is in use. */
@@ -115,6 +124,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   finWait2Timeout: 60 * 1000,
   illegalOptionAction: 'reset',
   congestionControl: 'reno',
+  slowStartLimit: DEFAULT_SLOW_START_LIMIT,
   slowStartAfterIdle: true,
   rack: true,
   ecn: 'passive',
@@ -143,8 +153,9 @@ export function advertisedMss(c: TcpConfig): number {
 
 export function congestionFactory(c: TcpConfig): CongestionControlFactory {
   const cc = c.congestionControl;
-  if (cc === 'reno') return (mss) => new Reno(mss);
-  if (cc === 'cubic') return (mss) => new Cubic(mss);
+  const options = { slowStartLimit: c.slowStartLimit };
+  if (cc === 'reno') return (mss) => new Reno(mss, options);
+  if (cc === 'cubic') return (mss) => new Cubic(mss, options);
   if (cc === 'none') return () => new NoCongestionControl();
   return cc;
 }
@@ -229,6 +240,7 @@ function build(overrides: Partial<TcpConfig>): TcpConfig {
   if (c.congestionControl !== 'reno' && c.congestionControl !== 'cubic' && c.congestionControl !== 'none' && typeof c.congestionControl !== 'function') {
     bad('congestionControl', "must be 'reno', 'cubic', 'none' or a factory");
   }
+  if (!isSlowStartLimit(c.slowStartLimit)) bad('slowStartLimit', `must be a number >= 1 (SMSS per ACK) or Infinity, got ${String(c.slowStartLimit)}`);
   if (typeof c.slowStartAfterIdle !== 'boolean') bad('slowStartAfterIdle', 'must be a boolean');
   if (typeof c.rack !== 'boolean') bad('rack', 'must be a boolean');
   if (c.ecn !== 'on' && c.ecn !== 'passive' && c.ecn !== 'off') bad('ecn', "must be 'on', 'passive' or 'off'");

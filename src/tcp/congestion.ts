@@ -82,6 +82,31 @@ export class NoCongestionControl implements CongestionControl {
   onCongestionSignal(): void {}
 }
 
+/**
+ * The default slow-start limit L (RFC 3465 2.2-2.3), in SMSS per ACK: none, as Linux's
+ * tcp_slow_start (cwnd = min(cwnd + acked, ssthresh)) and RFC 9406 4.3 for paced senders. A
+ * receiver that acknowledges a GRO batch of 16 segments at once (ours, Linux's) then still doubles
+ * the window each round trip; with L = 2 it would grow it by 1/8. The cost is bursts: an ACK for N
+ * segments releases up to 2 N back to back. RFC 3465 2.3 (Experimental)
+ * says L MUST NOT exceed 2; RFC 9406 (Proposed Standard) supersedes that for paced senders.
+ */
+export const DEFAULT_SLOW_START_LIMIT = Infinity;
+
+/** Options every built-in controller takes besides the SMSS. */
+export interface ControllerOptions {
+  /**
+   * L of RFC 3465 2.2, in SMSS: slow start grows cwnd by min(acked, L * SMSS) per ACK; Infinity
+   * counts every acknowledged byte. Default DEFAULT_SLOW_START_LIMIT. After a retransmission
+   * timeout L is 1 whatever this says (RFC 3465 2.3, 3.2).
+   */
+  readonly slowStartLimit?: number;
+}
+
+/** Whether `v` is a usable slow-start limit: a number >= 1 (SMSS per ACK), Infinity included. */
+export function isSlowStartLimit(v: unknown): v is number {
+  return typeof v === 'number' && v >= 1; // (NaN fails the comparison)
+}
+
 /** RFC 5681 3.1: the initial window for a given SMSS. */
 export function initialWindow(mss: number): number {
   if (mss > 2190) return 2 * mss;

@@ -1,8 +1,12 @@
 /**
  * CUBIC congestion control (RFC 9438). Slow start, the loss window after a timeout and the
- * NewReno recovery arithmetic are Reno's (RFC 9438 4.8, 4.9, 4.6 "standard fast recovery"); what
- * differs is the multiplicative decrease (beta = 0.7) and the window growth in congestion
- * avoidance, which follows the cubic function of the time since the last congestion event:
+ * NewReno recovery arithmetic are Reno's (RFC 9438 4.10 allows Reno's slow start; 4.8, 4.9, 4.6
+ * "standard fast recovery"): slow start with the same limit L (`slowStartLimit`) and the same
+ * hand-over at ssthresh, where an ACK's bytes beyond ssthresh go straight into the cubic epoch (as
+ * Linux's bictcp_cong_avoid passes tcp_slow_start's leftover on). There is no HyStart++ exit
+ * (RFC 9406) yet. What differs is the multiplicative decrease (beta = 0.7) and the window growth in
+ * congestion avoidance, which follows the cubic function of the time since the last congestion
+ * event:
  *
  *   W_cubic(t) = C * (t - K)^3 + W_max,   K = cbrt((W_max - cwnd_epoch) / C)        (eq. 1, 2)
  *

@@ -3,33 +3,56 @@
  * counting (RFC 3465) and the NewReno fast-recovery window arithmetic (RFC 6582); with SACK the
  * engine counts pipe instead (RFC 6675) and the window is simply ssthresh during recovery.
  *
- * Invariant: mss <= cwnd; ssthresh >= 2 * mss once set; the window grows only while the sender is
- * cwnd-limited (RFC 7661 2), so an application- or receiver-limited flow never builds a window it
- * has not used.
+ * Slow start counts the acknowledged bytes up to L SMSS per ACK (`slowStartLimit`, default none,
+ * as Linux), 1 SMSS after a retransmission timeout, and never carries cwnd past ssthresh: what an
+ * ACK acknowledges beyond the point where cwnd reaches ssthresh counts toward congestion avoidance.
+ *
+ * Invariant: mss <= cwnd; ssthresh >= 2 * mss once set; one ACK never moves cwnd from below
+ * ssthresh to above it by slow start; the window grows only while the sender is cwnd-limited
+ * (RFC 7661 2), so an application- or receiver-limited flow never builds a window it has not used.
  */
-import { halvedWindow, initialWindow, type CongestionContext, type CongestionControl } from './congestion.js';
+import { SynackError } from '../errors.js';
+import { DEFAULT_SLOW_START_LIMIT, halvedWindow, initialWindow, isSlowStartLimit, type CongestionContext, type CongestionControl, type ControllerOptions } from './congestion.js';
 
 export class Reno implements CongestionControl {
   readonly name: string = 'reno';
   cwnd: number;
   ssthresh = Infinity;
+  /** L of RFC 3465 2.2 in SMSS (Infinity: every acknowledged byte counts). */
+  readonly slowStartLimit: number;
   /** Bytes acknowledged since cwnd last grew in congestion avoidance (RFC 3465 2.1). */
   protected caAcked = 0;
   /** Slow start after a timeout: L = 1 SMSS until the next loss-free slow start (RFC 3465 2.3). */
   protected afterTimeout = false;
 
-  constructor(mss: number) {
+  constructor(mss: number, options: ControllerOptions = {}) {
     this.cwnd = initialWindow(mss);
+    const limit = options.slowStartLimit ?? DEFAULT_SLOW_START_LIMIT;
+    if (!isSlowStartLimit(limit)) throw new SynackError('ERR_SYNACK_BAD_ARGUMENT', `slowStartLimit must be a number >= 1 (SMSS per ACK) or Infinity, got ${String(limit)}`);
+    this.slowStartLimit = limit;
   }
 
   onAck(acked: number, ctx: CongestionContext): void {
     if (!ctx.cwndLimited) return;
     if (this.cwnd < this.ssthresh) {
-      // Slow start with appropriate byte counting (RFC 3465 2.2): cwnd += min(N, L * SMSS) with
-      // L = 2, so delayed ACKs (one per two segments) still double the window each RTT; L = 1 in
-      // the slow start that follows a retransmission timeout (2.3). RFC 5681 3.1 allows this.
-      this.cwnd += Math.min(acked, (this.afterTimeout ? 1 : 2) * ctx.mss);
-      return;
+      // Slow start with appropriate byte counting (RFC 3465 2.2): cwnd += min(N, L * SMSS). L = 1
+      // in the slow start that follows a retransmission timeout, where one ACK may cover segments
+      // that left the network long ago (2.3, and 3.2: MUST NOT exceed 1 in slow-start-based
+      // recovery). Otherwise `slowStartLimit`: by default none, as Linux's tcp_slow_start, so a
+      // stretch ACK for a GRO batch doubles the window per RTT as per-segment ACKs would; RFC 3465
+      // 2.3 itself caps it at 2, RFC 9406 4.3 lifts the cap for paced senders.
+      const grow = Math.min(acked, (this.afterTimeout ? 1 : this.slowStartLimit) * ctx.mss);
+      const room = this.ssthresh - this.cwnd;
+      if (grow < room) {
+        this.cwnd += grow;
+        return;
+      }
+      // cwnd reaches ssthresh within this ACK: stop there (RFC 5681 3.1: slow start ends at
+      // ssthresh) and count the rest of the acknowledged bytes into congestion avoidance, as Linux
+      // returns tcp_slow_start's leftover to tcp_cong_avoid_ai.
+      this.cwnd = this.ssthresh;
+      acked -= room;
+      if (acked <= 0) return;
     }
     this.afterTimeout = false;
     this.congestionAvoidance(acked, ctx);

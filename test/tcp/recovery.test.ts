@@ -256,7 +256,7 @@ describe('window growth (RFC 3465, RFC 5681 4.1)', () => {
   });
 
   test('slow start grows by the bytes acknowledged, at most 2 SMSS per ACK (ABC, L = 2); 1 SMSS after a timeout', () => {
-    const r = new Reno(MSS);
+    const r = new Reno(MSS, { slowStartLimit: 2 }); // RFC 3465 2.3's cap (the default counts every byte)
     const iw = 3 * MSS;
     r.onAck(2 * MSS, ctx({}));
     assert.equal(r.cwnd, iw + 2 * MSS, 'a delayed ACK of two segments: +2 SMSS');
