@@ -302,6 +302,13 @@ export class TcpConnection {
   private ecnRecover!: number;
   /** The segment pollTransmit last returned may carry ECT(0) in its IP header (6.1.4, 6.1.5, 6.1.6). */
   private ectOut = false;
+  /** The segment pollTransmit last returned is a burst to be cut at this size; 0: one wire segment. */
+  private gsoOut = 0;
+  /**
+   * Segmentation offload (GSO): new data may leave pollTransmit as one burst of up to this many
+   * full-sized segments, which the caller cuts (see transmitSegmentSize). 1: one segment per call.
+   */
+  gsoSegments = 1;
   private fastRetransmitNow!: boolean;
   private probeNow!: boolean;
   private keepaliveNow!: boolean;
@@ -547,6 +554,17 @@ export class TcpConnection {
    */
   get transmitEct(): boolean {
     return this.ectOut;
+  }
+
+  /**
+   * 0 when the segment pollTransmit just returned is one wire segment; otherwise it is a burst of
+   * full-sized segments of new data (only with gsoSegments > 1) that the caller must cut into
+   * segments of this many payload octets, each with the burst's header and options and its own
+   * sequence number, PSH and FIN only on the last, CWR only on the first: exactly the segments
+   * that successive calls would have returned. Read it before calling pollTransmit again.
+   */
+  get transmitSegmentSize(): number {
+    return this.gsoOut;
   }
 
   /** ECN (RFC 3168) was negotiated for this connection. */
@@ -2100,6 +2118,7 @@ export class TcpConnection {
    */
   pollTransmit(now: number): TcpRepr | undefined {
     this.ectOut = false;
+    this.gsoOut = 0;
     if (this.controlReplies.length > 0) {
       const r = this.controlReplies.shift()!;
       if (this.controlReplies.length === 0) this.controlReplies = [];
@@ -2144,7 +2163,7 @@ export class TcpConnection {
   }
 
   private count(s: TcpRepr): TcpRepr {
-    this.counters.segmentsOut++;
+    this.counters.segmentsOut += this.gsoOut > 0 ? Math.ceil(s.payload.length / this.gsoOut) : 1;
     this.counters.bytesOut += s.payload.length;
     return s;
   }
@@ -2285,11 +2304,21 @@ export class TcpConnection {
       room = this.cc.cwnd - this.pipe();
     }
     const usable = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
-    const len = Math.max(0, Math.min(queued, mss, usable, room));
+    let len = Math.max(0, Math.min(queued, mss, usable, room));
     if (len < Math.min(queued, mss, usable) && room < mss) this.cwndLimited = true;
+    const retransmission = seqLt(this.sndNxt, this.sndMax);
+    if (len === mss && this.gsoSegments > 1 && !retransmission) {
+      // GSO: as many whole segments as successive calls would send now (each is full-sized, so
+      // Nagle and SWS avoidance pass them all), as one burst for the caller to cut.
+      const burst = Math.min(queued, usable, room, this.gsoSegments * mss);
+      const whole = burst - (burst % mss);
+      if (whole > mss) {
+        len = whole;
+        this.gsoOut = mss;
+      }
+    }
     const fin = finToSend && len === queued && usable > len;
     if (len === 0 && !fin) return undefined;
-    const retransmission = seqLt(this.sndNxt, this.sndMax);
     if (len > 0 && !fin && !retransmission) {
       // 3.8.6.2.1 sender SWS avoidance, with Nagle's bracketed conditions (3.7.4).
       const nagleHolds = this.nagle && this.sndMax !== this.sndUna;
@@ -2366,7 +2395,8 @@ export class TcpConnection {
     if (seqGt(end, this.sndNxt)) this.sndNxt = end;
     if (seqGt(end, this.sndMax)) {
       if (this.rttSeq === undefined && !retransmission) {
-        this.rttSeq = end;
+        // Time the first segment (of a burst too, as if sent alone).
+        this.rttSeq = this.gsoOut > 0 ? seqAdd(seq, this.gsoOut) : end;
         this.rttStart = now;
       }
       this.sndMax = end;
