@@ -28,6 +28,22 @@ function hex(b: Uint8Array): string {
   return s;
 }
 
+/** Runs `fn` and returns how many times any engine's pollTransmit was called meanwhile. */
+function countingEngineCalls(fn: () => unknown): number {
+  let calls = 0;
+  const original = TcpConnection.prototype.pollTransmit;
+  TcpConnection.prototype.pollTransmit = function (this: TcpConnection, now: number) {
+    calls++;
+    return original.call(this, now);
+  };
+  try {
+    fn();
+  } finally {
+    TcpConnection.prototype.pollTransmit = original;
+  }
+  return calls;
+}
+
 /** A sends `bytes` to B in `write`-sized writes, B echoes nothing and closes on EOF. */
 function run(gso: number, o: { seed: number; bytes: number; write: number; link?: SimulationOptions['link']; tcp?: Partial<TcpConfig>; receiveBatch?: number; noDelay?: boolean }): Wire {
   const host = { stack: { gso }, ...(o.tcp !== undefined ? { tcp: o.tcp } : {}) };
@@ -62,18 +78,8 @@ function run(gso: number, o: { seed: number; bytes: number; write: number; link?
   c.on('close', () => {
     closed = true;
   });
-  let pollCalls = 0;
-  const original = TcpConnection.prototype.pollTransmit;
-  TcpConnection.prototype.pollTransmit = function (this: TcpConnection, now: number) {
-    pollCalls++;
-    return original.call(this, now);
-  };
-  try {
-    sim.runUntil(() => closed, { until: 3_600_000 });
-  } finally {
-    TcpConnection.prototype.pollTransmit = original;
-    sim.close();
-  }
+  const pollCalls = countingEngineCalls(() => sim.runUntil(() => closed, { until: 3_600_000 }));
+  sim.close();
   assert.ok(closed, 'the connection closed');
   return { packets, received, pollCalls };
 }
@@ -108,18 +114,8 @@ function exchange(gso: number): { packets: string[]; pollCalls: number } {
   c.on('close', () => {
     closed = true;
   });
-  let pollCalls = 0;
-  const original = TcpConnection.prototype.pollTransmit;
-  TcpConnection.prototype.pollTransmit = function (this: TcpConnection, now: number) {
-    pollCalls++;
-    return original.call(this, now);
-  };
-  try {
-    sim.runUntil(() => closed, { until: 600_000 });
-  } finally {
-    TcpConnection.prototype.pollTransmit = original;
-    sim.close();
-  }
+  const pollCalls = countingEngineCalls(() => sim.runUntil(() => closed, { until: 600_000 }));
+  sim.close();
   assert.ok(closed && answers === 20, `20 answers (${answers}) and closed`);
   return { packets, pollCalls };
 }
