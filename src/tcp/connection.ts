@@ -248,8 +248,10 @@ export class TcpConnection {
   private rescueRxt!: number | undefined;
   /** SACK scoreboard, loss marks and HighRxt (scoreboard.ts); only while there is something to keep. */
   private sb!: Scoreboard | undefined;
-  /** Sending was held back by cwnd since the last ACK (RFC 7661 2 "cwnd-limited"). */
+  /** Sending was held back by cwnd (RFC 7661 2 "cwnd-limited"), for the data up to cwndLimitSeq. */
   private cwndLimited!: boolean;
+  /** SND.MAX when the window last limited sending: the cwnd-limited verdict holds until it is acknowledged. */
+  private cwndLimitSeq!: number;
   /** When data was last sent (RFC 5681 4.1 idle detection); undefined before any. */
   private lastDataSentAt!: number | undefined;
   /** RACK-TLP send times and state (rack.ts), with SACK; created when data is first sent. */
@@ -450,6 +452,7 @@ export class TcpConnection {
     this.rescueRxt = undefined;
     this.sb = undefined;
     this.cwndLimited = false;
+    this.cwndLimitSeq = 0;
     this.lastDataSentAt = undefined;
     this.rxtTsval = undefined;
     this.rxtEpisodeEnd = 0;
@@ -1765,7 +1768,11 @@ export class TcpConnection {
       // RFC 7661 2: was the sender using its window? (In slow start, half of it will do.)
       const cwnd = this.cc.cwnd;
       const cwndLimited = this.cwndLimited || pipeBefore + this.effMssBase > cwnd || (cwnd < this.cc.ssthresh && 2 * pipeBefore >= cwnd);
-      this.cwndLimited = false;
+      // RFC 7661 2 / Linux tcp_is_cwnd_limited: the verdict holds for the window of data sent
+      // while the window was the limit, not for one ACK: when several ACKs are taken before the
+      // sender sends again (a batch, a round's ACKs arriving together), the later ones see a
+      // small pipe, but the sender was still using its window.
+      if (seqGe(ack, this.cwndLimitSeq)) this.cwndLimited = false;
       const blocks = this.sackEnabled ? findSackBlocks(seg.options) : NO_BLOCKS;
       const acked = this.ackAdvance(now, seg, ack, ts);
       const newlySacked = blocks.length > 0 ? this.sackUpdate(now, blocks) : 0;
@@ -2305,7 +2312,10 @@ export class TcpConnection {
     }
     const usable = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
     let len = Math.max(0, Math.min(queued, mss, usable, room));
-    if (len < Math.min(queued, mss, usable) && room < mss) this.cwndLimited = true;
+    if (len < Math.min(queued, mss, usable) && room < mss) {
+      this.cwndLimited = true;
+      this.cwndLimitSeq = this.sndMax;
+    }
     const retransmission = seqLt(this.sndNxt, this.sndMax);
     if (len === mss && this.gsoSegments > 1 && !retransmission) {
       // GSO: as many whole segments as successive calls would send now (each is full-sized, so
