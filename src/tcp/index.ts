@@ -39,6 +39,8 @@ export {
   NoCongestionControl,
   initialWindow,
   halvedWindow,
+  DEFAULT_SLOW_START_LIMIT,
+  type ControllerOptions,
   type CongestionControl,
   type CongestionContext,
   type CongestionControlFactory,
