@@ -63,6 +63,8 @@ export type { SegmentMeta } from './listen.js';
 
 const { FIN, SYN, RST, PSH, ACK, URG, ECE, CWR } = TcpFlag;
 const NEVER = Infinity;
+/** The largest GSO burst, in payload bytes (Linux: GSO_MAX_SIZE, 64 KiB). */
+const GSO_MAX_BYTES = 65536;
 const EMPTY = new Uint8Array(0);
 const NO_BLOCKS: readonly SackBlock[] = [];
 const NO_OPTIONS: readonly TcpOption[] = [];
@@ -2319,8 +2321,10 @@ export class TcpConnection {
     const retransmission = seqLt(this.sndNxt, this.sndMax);
     if (len === mss && this.gsoSegments > 1 && !retransmission) {
       // GSO: as many whole segments as successive calls would send now (each is full-sized, so
-      // Nagle and SWS avoidance pass them all), as one burst for the caller to cut.
-      const burst = Math.min(queued, usable, room, this.gsoSegments * mss);
+      // Nagle and SWS avoidance pass them all), as one burst for the caller to cut; at most 64 KiB
+      // (as Linux's GSO) and never across the end of the send ring's storage, so the payload is
+      // a view, not a copy.
+      const burst = Math.min(queued, usable, room, this.gsoSegments * mss, GSO_MAX_BYTES, this.sndBuf.contiguous(off));
       const whole = burst - (burst % mss);
       if (whole > mss) {
         len = whole;

@@ -115,6 +115,13 @@ export class ByteRing {
     return out;
   }
 
+  /** How many bytes from logical `offset` lie in one piece of storage (a `slice` of them is a view). */
+  contiguous(offset: number): number {
+    const size = this.buf.length;
+    if (size === 0) return 0;
+    return size - ((this.head + offset) % size);
+  }
+
   /** Up to two views (no copy) of `n` bytes from logical `offset`; valid until the next mutation. */
   views(offset: number, n: number): Uint8Array[] {
     if (n <= 0) return [];

@@ -51,6 +51,20 @@ describe('ByteRing', () => {
     assert.deepEqual(v.flatMap((x) => [...x]), [6, 7, 8, 9, 10, 11]);
   });
 
+  test('contiguous(offset) is the run a slice can view without copying, up to the end of storage', () => {
+    const r = new ByteRing(8);
+    assert.equal(r.contiguous(0), 0, 'no storage yet');
+    r.append(Uint8Array.of(1, 2, 3, 4, 5, 6));
+    r.consume(5); // the oldest byte now sits at physical index 5 of the 8-byte storage
+    r.append(Uint8Array.of(7, 8, 9, 10, 11));
+    assert.equal(r.contiguous(0), 3);
+    assert.equal(r.contiguous(2), 1);
+    assert.equal(r.contiguous(3), 8, 'past the wrap: from the start of storage');
+    const s = r.slice(0, r.contiguous(0));
+    assert.deepEqual([...s], [6, 7, 8]);
+    assert.equal(s.buffer.byteLength, 8, 'a view of the storage, not a copy');
+  });
+
   test('matches an array model under random appends, reads and write-ahead (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3000 })), { maxLength: 60 }), (ops) => {
