@@ -12,7 +12,8 @@
  * SYNs, the final ACK after the second FIN, RSTs after close, midstream packets) stays with the
  * connection.
  *
- * Streaming: `push` one record at a time; finished connections leave through `onConnection` and
+ * Streaming: `push` one record at a time (or `pushPacket` one PacketRef, the capture decoder's
+ * record-free hand-over, for bulk reading); finished connections leave through `onConnection` and
  * are dropped. Memory is bounded by `maxConnections` (least recently active ones are evicted and
  * reported with a note) and, when frames are kept, by `maxFramesPerConnection`.
  *
@@ -20,7 +21,7 @@
  * are given in order of first frame, from 0, like tcp.stream); each connection is emitted exactly
  * once, after its last frame. Browser-safe: no Node imports.
  */
-import type { CaptureRecord } from '../capture/types.js';
+import type { CaptureRecord, PacketRef } from '../capture/types.js';
 import { formatIpv4Address } from '../wire/ipv4.js';
 import { formatIpv6Address } from '../wire/ipv6.js';
 import { ANOMALY_KINDS, AnomalyBit, type AnomalyKind, SeqAnalysis } from './anomalies.js';
@@ -220,12 +221,40 @@ function zeroCounts(): AnomalyCounts {
   return c;
 }
 
+/**
+ * What one side of a tracked connection sent. Plain number fields (no per-direction arrays), so
+ * that a connection is a few objects rather than a few dozen: less to copy when the young
+ * generation is collected, fewer cache misses when its record is built.
+ */
+class Side {
+  packets = 0;
+  payloadBytes = 0;
+  ipBytes = 0;
+  /** IPv4 TTL or IPv6 hop limit of its first segment; -1 before any. */
+  ttl = -1;
+  /** Segments whose checksum could be verified, and those that failed. */
+  checked = 0;
+  badSums = 0;
+  /** Highest sequence number + 1 it reached with data; -1 before any data (values are 0..2^32-1). */
+  high = -1;
+  /** Its first FIN: seen, frame, and the sequence number just past it. */
+  fin = false;
+  finFrame = 0;
+  finEnd = 0;
+}
+
+/** A SYN or SYN-ACK remembered for the handshake. */
+interface SynSeen {
+  readonly frame: number;
+  readonly time: number;
+  readonly dir: 0 | 1;
+  readonly options: SynOptions | undefined;
+}
+
 /** Per-connection state while it is tracked. */
 class Conn {
   readonly analysis = new SeqAnalysis();
   readonly zeek: ZeekConn;
-  readonly addr: [string, string];
-  readonly port: [number, number];
   /** The first sender's address words and port, then the receiver's (TcpSegment's s0-s3, d0-d3). */
   readonly a0: number;
   readonly a1: number;
@@ -235,41 +264,45 @@ class Conn {
   readonly b1: number;
   readonly b2: number;
   readonly b3: number;
+  readonly p0: number;
+  readonly p1: number;
   /** ConnTable bookkeeping: bucket chain and least-recently-active list. */
   bucketNext: Conn | undefined;
   older: Conn | undefined;
   newer: Conn | undefined;
+  readonly firstFrame: number;
+  readonly firstTime: number;
   lastFrame: number;
   lastTime: number;
   /** Capture-relative nanoseconds of the first and last frame (exact, for the duration). */
   readonly firstNs: number;
   lastNs: number;
-  readonly packets = [0, 0];
-  readonly payload = [0, 0];
-  readonly ipBytes = [0, 0];
+  /** What the first sender (direction 0) and the other side (direction 1) sent. */
+  readonly side0 = new Side();
+  readonly side1 = new Side();
   readonly counts = zeroCounts();
-  readonly ttl: [number, number] = [-1, -1];
-  /** Segments whose checksum could be verified, and those that failed, per direction. */
-  readonly checked = [0, 0];
-  readonly badSums = [0, 0];
-  firstSyn: { frame: number; time: number; dir: 0 | 1; options: SynOptions | undefined } | undefined;
-  firstSynAck: { frame: number; time: number; dir: 0 | 1; options: SynOptions | undefined } | undefined;
-  /** Times (ns) of the most recent SYN and SYN-ACK, and the three at the frame that set the iRTT. */
+  firstSyn: SynSeen | undefined = undefined;
+  firstSynAck: SynSeen | undefined = undefined;
+  /** Times (ns) of the most recent SYN and SYN-ACK. */
   lastSynNs = 0;
   lastSynAckNs = 0;
-  handshakeNs: readonly [number, number, number] | undefined;
-  readonly fin: [{ frame: number; end: number } | undefined, { frame: number; end: number } | undefined] = [undefined, undefined];
-  closer: { dir: 0 | 1; how: 'fin' | 'rst' } | undefined;
-  /** Highest sequence number + 1 each side reached with data (undefined before any data). */
-  readonly high: [number | undefined, number | undefined] = [undefined, undefined];
+  /** The SYN, SYN-ACK and ACK times (ns) at the frame that set the initial RTT (hsAckNs 0: not yet). */
+  hsSynNs = 0;
+  hsSynAckNs = 0;
+  hsAckNs = 0;
+  /** Who sent the first FIN or RST (-1: nobody yet), and which it was. */
+  closerDir: -1 | 0 | 1 = -1;
+  closerHow: 'fin' | 'rst' | undefined = undefined;
   /** Where the other side's new data after the first FIN starts (its `high` at that FIN). */
-  finMark: number | undefined;
+  finMark: number | undefined = undefined;
   finalAck = 0;
-  readonly rst: number[] = [];
+  /** Frames with RST (the first MAX_RST_FRAMES), made at the first RST. */
+  rst: number[] | undefined = undefined;
   closedAt = -1;
-  frames: FrameRow[] | undefined;
+  frames: FrameRow[] | undefined = undefined;
   framesDropped = 0;
-  readonly notes: string[] = [];
+  /** Notes made while tracking (eviction, end of capture), made at the first. */
+  notes: string[] | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -281,8 +314,6 @@ class Conn {
   ) {
     this.firstNs = ns;
     this.lastNs = ns;
-    this.addr = [addrText(seg.family, seg.s0, seg.s1, seg.s2, seg.s3), addrText(seg.family, seg.d0, seg.d1, seg.d2, seg.d3)];
-    this.port = [seg.srcPort, seg.dstPort];
     this.a0 = seg.s0;
     this.a1 = seg.s1;
     this.a2 = seg.s2;
@@ -291,6 +322,8 @@ class Conn {
     this.b1 = seg.d1;
     this.b2 = seg.d2;
     this.b3 = seg.d3;
+    this.p0 = seg.srcPort;
+    this.p1 = seg.dstPort;
     this.bucketNext = undefined;
     this.older = undefined;
     this.newer = undefined;
@@ -302,8 +335,14 @@ class Conn {
     if (keepFrames) this.frames = [];
   }
 
-  readonly firstFrame: number;
-  readonly firstTime: number;
+  /** The side that sent in direction `dir`. */
+  side(dir: 0 | 1): Side {
+    return dir === 0 ? this.side0 : this.side1;
+  }
+
+  note(text: string): void {
+    (this.notes ??= []).push(text);
+  }
 }
 
 /** A 32-bit mix of one endpoint (address words and port). */
@@ -325,22 +364,31 @@ function tupleHash(seg: TcpSegment): number {
 function direction(c: Conn, seg: TcpSegment): -1 | 0 | 1 {
   if (c.family !== seg.family) return -1;
   if (
-    seg.srcPort === c.port[0] && seg.dstPort === c.port[1] &&
+    seg.srcPort === c.p0 && seg.dstPort === c.p1 &&
     seg.s0 === c.a0 && seg.d0 === c.b0 && seg.s1 === c.a1 && seg.s2 === c.a2 && seg.s3 === c.a3 && seg.d1 === c.b1 && seg.d2 === c.b2 && seg.d3 === c.b3
   ) return 0;
   if (
-    seg.srcPort === c.port[1] && seg.dstPort === c.port[0] &&
+    seg.srcPort === c.p1 && seg.dstPort === c.p0 &&
     seg.s0 === c.b0 && seg.d0 === c.a0 && seg.s1 === c.b1 && seg.s2 === c.b2 && seg.s3 === c.b3 && seg.d1 === c.a1 && seg.d2 === c.a2 && seg.d3 === c.a3
   ) return 1;
   return -1;
 }
 
 /**
- * The tracked connections: a hash map from tuple hash to a chain of connections (no strings, no
- * allocation per lookup), and a doubly linked list from least to most recently active.
+ * Buckets of a new ConnTable (a power of two, 64 KiB of pointers); the table doubles when it holds
+ * more than two connections per bucket. Re-chaining touches every connection (a cache miss each),
+ * so the table starts large enough for most captures.
+ */
+const INITIAL_BUCKETS = 8192;
+
+/**
+ * The tracked connections: a hash table of chained buckets indexed by the low bits of the tuple
+ * hash (numbers only: no strings, no allocation per lookup), and a doubly linked list from least
+ * to most recently active.
  */
 class ConnTable {
-  private readonly buckets = new Map<number, Conn>();
+  private buckets: (Conn | undefined)[] = new Array<Conn | undefined>(INITIAL_BUCKETS).fill(undefined);
+  private mask = INITIAL_BUCKETS - 1;
   size = 0;
   oldest: Conn | undefined;
   newest: Conn | undefined;
@@ -349,7 +397,8 @@ class ConnTable {
   foundDir: 0 | 1 = 0;
 
   find(hash: number, seg: TcpSegment): Conn | undefined {
-    for (let c = this.buckets.get(hash); c !== undefined; c = c.bucketNext) {
+    for (let c = this.buckets[hash & this.mask]; c !== undefined; c = c.bucketNext) {
+      if (c.hash !== hash) continue;
       const d = direction(c, seg);
       if (d !== -1) {
         this.foundDir = d;
@@ -360,8 +409,10 @@ class ConnTable {
   }
 
   add(c: Conn): void {
-    c.bucketNext = this.buckets.get(c.hash);
-    this.buckets.set(c.hash, c);
+    if (this.size >= 2 * this.buckets.length) this.grow();
+    const i = c.hash & this.mask;
+    c.bucketNext = this.buckets[i];
+    this.buckets[i] = c;
     c.older = this.newest;
     c.newer = undefined;
     if (this.newest !== undefined) this.newest.newer = c;
@@ -371,11 +422,10 @@ class ConnTable {
   }
 
   remove(c: Conn): void {
-    const head = this.buckets.get(c.hash);
-    if (head === c) {
-      if (c.bucketNext === undefined) this.buckets.delete(c.hash);
-      else this.buckets.set(c.hash, c.bucketNext);
-    } else {
+    const i = c.hash & this.mask;
+    const head = this.buckets[i];
+    if (head === c) this.buckets[i] = c.bucketNext;
+    else {
       for (let p = head; p !== undefined; p = p.bucketNext) {
         if (p.bucketNext === c) {
           p.bucketNext = c.bucketNext;
@@ -386,6 +436,29 @@ class ConnTable {
     c.bucketNext = undefined;
     this.unlink(c);
     this.size--;
+  }
+
+  /** Forget every connection (end of capture: they are emitted without unlinking each). */
+  clear(): void {
+    this.buckets = new Array<Conn | undefined>(INITIAL_BUCKETS).fill(undefined);
+    this.mask = INITIAL_BUCKETS - 1;
+    this.size = 0;
+    this.oldest = undefined;
+    this.newest = undefined;
+  }
+
+  /** Twice the buckets; every connection is chained again (the list holds them all). */
+  private grow(): void {
+    const n = this.buckets.length * 2;
+    const buckets = new Array<Conn | undefined>(n).fill(undefined);
+    const mask = n - 1;
+    for (let c = this.oldest; c !== undefined; c = c.newer) {
+      const i = c.hash & mask;
+      c.bucketNext = buckets[i];
+      buckets[i] = c;
+    }
+    this.buckets = buckets;
+    this.mask = mask;
   }
 
   /** Mark `c` as the most recently active. */
@@ -457,8 +530,24 @@ export class ConnTracker {
   push(r: CaptureRecord): void {
     if (this.ended) return;
     this.stats.frames++;
+    this.track(this.decoder.decode(r, this.seg));
+  }
+
+  /**
+   * Feed one packet as the capture decoder hands it to CaptureHandlers.onPacket: the same as
+   * `push(p.toRecord())`, without the record (its bytes are read where they lie, and only during
+   * the call). For bulk reading: `new CaptureDecoder({ onPacket: (p) => tracker.pushPacket(p) })`,
+   * fed from memory from `frameMemory()` (conns-segment.ts) so that checksums are summed in place.
+   */
+  pushPacket(p: PacketRef): void {
+    if (this.ended) return;
+    this.stats.frames++;
+    this.track(this.decoder.decodePacket(p, this.seg));
+  }
+
+  /** The segment just decoded into `this.seg`: find or start its connection and analyse it. */
+  private track(outcome: DecodeOutcome): void {
     const seg = this.seg;
-    const outcome: DecodeOutcome = this.decoder.decode(r, seg);
     if (outcome !== 'tcp') {
       if (outcome === 'malformed') this.stats.malformedTcp++;
       else if (outcome === 'other') this.stats.otherFrames++;
@@ -510,7 +599,9 @@ export class ConnTracker {
     const rest: Conn[] = [];
     for (let c = this.table.oldest; c !== undefined; c = c.newer) rest.push(c);
     rest.sort((a, b) => a.id - b.id);
-    for (const c of rest) this.finish(c, true);
+    // The table is dropped whole rather than unlinked connection by connection.
+    this.table.clear();
+    for (const c of rest) this.emit(c, true);
     this.flushPending(true);
     this.stats.fragmentsDropped = this.decoder.fragmentsDropped;
     this.stats.fragmentsPending = this.decoder.pendingDatagrams;
@@ -526,13 +617,15 @@ export class ConnTracker {
     conn.lastFrame = seg.frame;
     conn.lastTime = seg.time;
     conn.lastNs = ns;
-    conn.packets[dir]!++;
-    conn.payload[dir]! += seg.payloadLength;
-    conn.ipBytes[dir]! += seg.ipLength;
-    if (conn.ttl[dir] === -1) conn.ttl[dir] = seg.ttl;
+    const own = conn.side(dir);
+    const peer = conn.side(other);
+    own.packets++;
+    own.payloadBytes += seg.payloadLength;
+    own.ipBytes += seg.ipLength;
+    if (own.ttl === -1) own.ttl = seg.ttl;
     if (seg.checksumValid !== null) {
-      conn.checked[dir]!++;
-      if (!seg.checksumValid) conn.badSums[dir]!++;
+      own.checked++;
+      if (!seg.checksumValid) own.badSums++;
     }
     if (bits !== 0) {
       for (const k of ANOMALY_KINDS) if ((bits & AnomalyBit[k]) !== 0) conn.counts[k]++;
@@ -548,36 +641,45 @@ export class ConnTracker {
         conn.lastSynAckNs = ns;
       }
     }
-    if (conn.handshakeNs === undefined && conn.analysis.firstRttFrame === seg.frame && conn.lastSynAckNs > conn.lastSynNs && conn.lastSynNs > 0) {
-      conn.handshakeNs = [conn.lastSynNs, conn.lastSynAckNs, ns];
+    if (conn.hsAckNs === 0 && conn.analysis.firstRttFrame === seg.frame && conn.lastSynAckNs > conn.lastSynNs && conn.lastSynNs > 0) {
+      // ns > lastSynAckNs > 0 here, so hsAckNs becomes non-zero.
+      conn.hsSynNs = conn.lastSynNs;
+      conn.hsSynAckNs = conn.lastSynAckNs;
+      conn.hsAckNs = ns;
     }
 
     // Close.
     if (seg.payloadLength > 0 && (flags & RST) === 0) {
       const end = (seg.seq + seg.payloadLength + ((flags & SYN) !== 0 ? 1 : 0)) >>> 0;
-      const top = conn.high[dir];
-      if (top === undefined || ((end - top) | 0) > 0) {
+      const top = own.high;
+      if (top === -1 || ((end - top) | 0) > 0) {
         // New data; from the other side after the first FIN it makes a half-close (RFC 9293 3.6).
-        if (conn.closer !== undefined && conn.closer.how === 'fin' && dir !== conn.closer.dir) conn.finMark ??= seg.seq;
-        conn.high[dir] = end;
+        if (conn.closerHow === 'fin' && dir !== conn.closerDir) conn.finMark ??= seg.seq;
+        own.high = end;
       }
     }
-    if ((flags & FIN) !== 0 && conn.fin[dir] === undefined) {
-      conn.fin[dir] = { frame: seg.frame, end: (seg.seq + seg.payloadLength + ((flags & SYN) !== 0 ? 1 : 0)) >>> 0 };
-      if (conn.closer === undefined) {
-        conn.closer = { dir, how: 'fin' };
-        conn.finMark = conn.high[other];
+    if ((flags & FIN) !== 0 && !own.fin) {
+      own.fin = true;
+      own.finFrame = seg.frame;
+      own.finEnd = (seg.seq + seg.payloadLength + ((flags & SYN) !== 0 ? 1 : 0)) >>> 0;
+      if (conn.closerDir === -1) {
+        conn.closerDir = dir;
+        conn.closerHow = 'fin';
+        conn.finMark = peer.high === -1 ? undefined : peer.high;
       }
     }
     if ((flags & RST) !== 0) {
-      conn.closer ??= { dir, how: 'rst' };
-      if (conn.rst.length < MAX_RST_FRAMES) conn.rst.push(seg.frame);
+      if (conn.closerDir === -1) {
+        conn.closerDir = dir;
+        conn.closerHow = 'rst';
+      }
+      const rst = (conn.rst ??= []);
+      if (rst.length < MAX_RST_FRAMES) rst.push(seg.frame);
       if (conn.closedAt < 0) conn.closedAt = seg.time;
     }
-    const otherFin = conn.fin[other];
-    if (conn.finalAck === 0 && otherFin !== undefined && conn.fin[dir] !== undefined && (flags & ACK) !== 0 && seg.frame > otherFin.frame) {
+    if (conn.finalAck === 0 && peer.fin && own.fin && (flags & ACK) !== 0 && seg.frame > peer.finFrame) {
       // The ACK of the peer's FIN, after both FINs: the last segment of a graceful close.
-      if (seg.ack === ((otherFin.end + 1) >>> 0) && (conn.fin[dir]?.frame ?? 0) < otherFin.frame) {
+      if (seg.ack === ((peer.finEnd + 1) >>> 0) && own.finFrame < peer.finFrame) {
         conn.finalAck = seg.frame;
         if (conn.closedAt < 0) conn.closedAt = seg.time;
       }
@@ -605,7 +707,7 @@ export class ConnTracker {
   private evictOldest(): void {
     const c = this.table.oldest;
     if (c === undefined || c === this.table.newest) return;
-    c.notes.push('evicted: connection table full (raise maxConnections); later frames of this 4-tuple start a new record');
+    c.note('evicted: connection table full (raise maxConnections); later frames of this 4-tuple start a new record');
     this.stats.evicted++;
     this.finish(c);
   }
@@ -620,9 +722,15 @@ export class ConnTracker {
     for (const c of done) this.finish(c);
   }
 
-  private finish(c: Conn, atEnd = false): void {
+  /** Stop tracking `c` and emit its record. */
+  private finish(c: Conn): void {
     this.table.remove(c);
-    if (atEnd && c.closedAt < 0) c.notes.push('capture ended before the connection closed');
+    this.emit(c, false);
+  }
+
+  /** Build and emit the record of `c`, no longer in the table (in id order when `ordered`). */
+  private emit(c: Conn, atEnd: boolean): void {
+    if (atEnd && c.closedAt < 0) c.note('capture ended before the connection closed');
     const rec = buildRecord(c);
     if (!this.ordered) {
       this.onConnection(rec);
@@ -689,15 +797,17 @@ function placed(point: CapturePoint, reason: CaptureReason): { point: CapturePoi
 function capturePoint(c: Conn, clientDir: 0 | 1): { point: CapturePoint; basis: string; reason: CaptureReason } {
   const serverDir: 0 | 1 = clientDir === 0 ? 1 : 0;
   const initial = (t: number): boolean => t === 64 || t === 128 || t === 255 || t === 32;
-  const ct = c.ttl[clientDir] ?? -1;
-  const st = c.ttl[serverDir] ?? -1;
+  const ct = c.side(clientDir).ttl;
+  const st = c.side(serverDir).ttl;
   if (ct >= 0 && st >= 0 && initial(ct) !== initial(st)) {
     // A host's own packets leave with its initial TTL; the peer's arrive decremented by routers.
     return initial(ct) ? placed('client', { kind: 'ttl', point: 'client', own: ct, other: st }) : placed('server', { kind: 'ttl', point: 'server', own: st, other: ct });
   }
-  if (c.handshakeNs !== undefined) {
+  if (c.hsAckNs !== 0) {
     // The SYN, SYN-ACK and ACK the initial RTT was measured with.
-    const [syn, synAck, ack] = c.handshakeNs;
+    const syn = c.hsSynNs;
+    const synAck = c.hsSynAckNs;
+    const ack = c.hsAckNs;
     const toSynAck = (synAck - syn) / 1e9;
     const toAck = (ack - synAck) / 1e9;
     // Near the client, the round trip lies between SYN and SYN-ACK; near the server, between
@@ -734,6 +844,11 @@ function suspectedBits(bits: number, sender: 'client' | 'server', point: Capture
   return s;
 }
 
+/** Address text and port of the side that sent in direction `d` (text made here, once per record). */
+function endpointOf(c: Conn, d: 0 | 1): EndpointAddress {
+  return d === 0 ? { ip: addrText(c.family, c.a0, c.a1, c.a2, c.a3), port: c.p0 } : { ip: addrText(c.family, c.b0, c.b1, c.b2, c.b3), port: c.p1 };
+}
+
 function buildRecord(c: Conn): ConnectionRecord {
   // Client: the SYN's sender; else the SYN-ACK's receiver; else Zeek's originator.
   let clientDir: 0 | 1;
@@ -754,7 +869,10 @@ function buildRecord(c: Conn): ConnectionRecord {
   const zeekOrigIsClient = c.zeek.firstIsOrig === (clientDir === 0);
   const zb = c.zeek.bytes();
 
-  const dirStats = (d: 0 | 1): DirectionStats => ({ packets: c.packets[d] ?? 0, payloadBytes: c.payload[d] ?? 0, ipBytes: c.ipBytes[d] ?? 0 });
+  const dirStats = (d: 0 | 1): DirectionStats => {
+    const s = c.side(d);
+    return { packets: s.packets, payloadBytes: s.payloadBytes, ipBytes: s.ipBytes };
+  };
   const a = c.analysis;
   const synOpts = c.firstSyn !== undefined ? offered(c.firstSyn.options) : null;
   const synAckOpts = c.firstSynAck !== undefined ? offered(c.firstSynAck.options) : null;
@@ -801,11 +919,11 @@ function buildRecord(c: Conn): ConnectionRecord {
       if (sc !== 0 && ss !== 0) suspected[k] = c.counts[k];
     }
   }
-  const notes = [...c.notes];
+  const notes = c.notes === undefined ? [] : [...c.notes];
   if (c.firstSyn === undefined && c.firstSynAck === undefined) notes.push('midstream: no SYN or SYN-ACK seen (capture started after the handshake?)');
   for (const d of [clientDir, serverDir]) {
-    const checked = c.checked[d] ?? 0;
-    if (checked >= 3 && c.badSums[d] === checked) {
+    const { checked, badSums } = c.side(d);
+    if (checked >= 3 && badSums === checked) {
       notes.push(
         `every checksum-verified segment from the ${side(d)} (${checked}) has a wrong TCP checksum: typical of checksum offload on the host that captured; analyse again without checksum verification (synack conns --no-checksums)`,
       );
@@ -813,30 +931,30 @@ function buildRecord(c: Conn): ConnectionRecord {
   }
   if (c.framesDropped > 0) notes.push(`frames beyond the first ${c.frames?.length ?? 0} not kept (${c.framesDropped} more)`);
 
-  const finC = c.fin[clientDir];
-  const finS = c.fin[serverDir];
+  const finC = c.side(clientDir);
+  const finS = c.side(serverDir);
   let afterFin = 0;
-  if (c.closer?.how === 'fin' && c.finMark !== undefined) {
-    const top = c.high[c.closer.dir === 0 ? 1 : 0];
-    if (top !== undefined) afterFin = Math.max(0, (top - c.finMark) | 0);
+  if (c.closerHow === 'fin' && c.closerDir !== -1 && c.finMark !== undefined) {
+    const top = c.side(c.closerDir === 0 ? 1 : 0).high;
+    if (top !== -1) afterFin = Math.max(0, (top - c.finMark) | 0);
   }
   const close: CloseInfo = {
-    by: c.closer === undefined ? null : side(c.closer.dir),
-    how: c.closer?.how ?? null,
+    by: c.closerDir === -1 ? null : side(c.closerDir),
+    how: c.closerHow ?? null,
     halfClose: afterFin > 0,
     bytesAfterFirstFin: afterFin,
-    graceful: finC !== undefined && finS !== undefined && c.finalAck !== 0,
-    clientFin: finC?.frame ?? null,
-    serverFin: finS?.frame ?? null,
+    graceful: finC.fin && finS.fin && c.finalAck !== 0,
+    clientFin: finC.fin ? finC.finFrame : null,
+    serverFin: finS.fin ? finS.finFrame : null,
     finalAck: c.finalAck === 0 ? null : c.finalAck,
-    rst: c.rst,
+    rst: c.rst ?? [],
   };
   const base = (d: 0 | 1): number | null => a.baseSeq(d) ?? null;
   return {
     id: c.id,
     family: c.family,
-    client: { ip: c.addr[clientDir], port: c.port[clientDir] },
-    server: { ip: c.addr[serverDir], port: c.port[serverDir] },
+    client: endpointOf(c, clientDir),
+    server: endpointOf(c, serverDir),
     roles,
     firstFrame: c.firstFrame,
     lastFrame: c.lastFrame,

@@ -4,7 +4,8 @@
  * duration, packets and bytes each way, the handshake (frames, initial RTT as tshark measures it,
  * options offered), the close, and anomaly counts as tshark flags them (docs/analyzer.md).
  *
- * Streams the file in constant memory: connections are printed when they finish (in id order,
+ * Streams the file in constant memory (two 1 MiB read blocks; packets go to the tracker without
+ * record objects, checksums are summed where the bytes were read): connections are printed when they finish (in id order,
  * which is tshark's tcp.stream) and forgotten. A progress bar goes to stderr when it is a
  * terminal. A damaged file prints every connection seen before the damage, then one error line
  * naming the byte offset, and exits 2.
@@ -12,7 +13,8 @@
 import { statSync } from 'node:fs';
 import { ANOMALY_KINDS, type AnomalyKind } from '../analyze/anomalies.js';
 import { ConnTracker, type ConnectionRecord } from '../analyze/conns.js';
-import { type CaptureFeed, feedCapture } from './capture-input.js';
+import { frameMemory } from '../analyze/conns-segment.js';
+import { type CaptureFeed, feedCapturePackets, PACKET_READ_BLOCK } from './capture-input.js';
 import { EXIT, LineWriter, parseFileCommand, usageError } from './output.js';
 
 const USAGE = `usage: synack conns FILE [options]
@@ -79,9 +81,10 @@ export async function main(argv: string[]): Promise<number> {
   const progress = showProgress ? new Progress(size) : undefined;
 
   let headerDone = false;
+  const verifyChecksums = values['no-checksums'] !== true;
   const tracker = new ConnTracker({
     keepFrames: values.frames === true,
-    verifyChecksums: values['no-checksums'] !== true,
+    verifyChecksums,
     ...(maxConnections !== undefined ? { maxConnections } : {}),
     onConnection: (c) => {
       if (json) {
@@ -96,16 +99,18 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
 
+  // Packets without record objects, read into memory where their checksums are summed in place.
+  const memory = verifyChecksums ? frameMemory(2 * PACKET_READ_BLOCK) : new Uint8Array(2 * PACKET_READ_BLOCK);
   let fed: CaptureFeed;
   try {
-    fed = await feedCapture(
+    fed = await feedCapturePackets(
       file,
-      (r) => tracker.push(r),
-      async (batch) => {
-        const last = batch.at(-1);
-        if (last !== undefined) progress?.update(last.fileOffset + last.capturedLength, tracker.stats.connections);
+      (p) => tracker.pushPacket(p),
+      async (bytes) => {
+        progress?.update(bytes, tracker.stats.connections);
         await out.flush();
       },
+      memory,
     );
   } catch (e) {
     progress?.clear();

@@ -9,12 +9,18 @@
  * `retransmission` is tshark's retransmission minus fast_retransmission minus
  * spurious_retransmission. Preferences: TCP checksums verified (tcp.check_checksum:TRUE), so that
  * tcp.checksum_bad.expert marks bad ones; everything else at tshark's defaults.
+ *
+ * Our side is run both ways the tracker is fed: records (ConnTracker.push, as explain and ladder
+ * read) and packets read into frame memory (ConnTracker.pushPacket, as `synack conns` reads, with
+ * checksums summed in place); both must match tshark.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ANOMALY_KINDS, anomalyKinds, type AnomalyKind, TSHARK_FIELD } from '../../src/analyze/anomalies.js';
-import { ConnTracker } from '../../src/analyze/conns.js';
-import { decodeCapture } from '../../src/capture/decoder.js';
+import { type ConnectionRecord, ConnTracker, type ConnTrackerOptions } from '../../src/analyze/conns.js';
+import { frameMemory } from '../../src/analyze/conns-segment.js';
+import { CaptureDecoder, decodeCapture } from '../../src/capture/decoder.js';
+import { CaptureError } from '../../src/capture/errors.js';
 import { findTool } from '../kernel/netns.js';
 
 export interface TsharkTcpFrame {
@@ -58,16 +64,49 @@ export function tsharkTcp(file: string, extraPrefs: readonly string[] = []): Tsh
   return out;
 }
 
-/** Our tracker's per-frame connection id and verdict kinds for a capture file. */
-export function ourTcpFrames(file: string, options: { verifyChecksums?: boolean } = {}): Map<number, { conn: number; kinds: Set<AnomalyKind> }> {
+/**
+ * Feed a capture to `tracker` as `synack conns` reads a file: copied a read block of `block` bytes
+ * at a time into frame memory (or plain memory), each packet handed to pushPacket without a
+ * record. Damage ends the feed quietly (the packets before it were pushed).
+ */
+export function feedPackets(bytes: Uint8Array, tracker: ConnTracker, block = 1 << 20, inFrameMemory = true): void {
+  const memory = inFrameMemory ? frameMemory(block) : new Uint8Array(block);
+  const decoder = new CaptureDecoder({ onPacket: (p) => tracker.pushPacket(p) });
+  try {
+    for (let at = 0; at < bytes.length; at += block) {
+      const n = Math.min(block, bytes.length - at);
+      memory.set(bytes.subarray(at, at + n));
+      decoder.push(n === block ? memory : memory.subarray(0, n));
+    }
+    decoder.end();
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+  }
+}
+
+/** trackConnections for the packet path (feedPackets). */
+export function trackPackets(bytes: Uint8Array, options: Omit<ConnTrackerOptions, 'onConnection'> = {}, block = 1 << 20, inFrameMemory = true): ConnectionRecord[] {
+  const out: ConnectionRecord[] = [];
+  const t = new ConnTracker({ ...options, onConnection: (c) => out.push(c) });
+  feedPackets(bytes, t, block, inFrameMemory);
+  t.end();
+  return out;
+}
+
+/** Our tracker's per-frame connection id and verdict kinds for a capture file, fed records or packets. */
+export function ourTcpFrames(file: string, options: { verifyChecksums?: boolean } = {}, path: 'records' | 'packets' = 'records'): Map<number, { conn: number; kinds: Set<AnomalyKind> }> {
   const out = new Map<number, { conn: number; kinds: Set<AnomalyKind> }>();
   const t = new ConnTracker({
     ...options,
     onFrame: (conn, frame, bits) => out.set(frame, { conn, kinds: new Set(anomalyKinds(bits)) }),
   });
-  const { records, error } = decodeCapture(new Uint8Array(readFileSync(file)));
-  if (error !== undefined) throw error;
-  for (const r of records) t.push(r);
+  const bytes = new Uint8Array(readFileSync(file));
+  if (path === 'packets') feedPackets(bytes, t);
+  else {
+    const { records, error } = decodeCapture(bytes);
+    if (error !== undefined) throw error;
+    for (const r of records) t.push(r);
+  }
   t.end();
   return out;
 }
@@ -78,7 +117,10 @@ export function ourTcpFrames(file: string, options: { verifyChecksums?: boolean 
  */
 export function diffWithTshark(file: string): string[] {
   const truth = tsharkTcp(file);
-  const ours = ourTcpFrames(file);
+  return [...diffFrames(truth, ourTcpFrames(file, {}, 'records')), ...diffFrames(truth, ourTcpFrames(file, {}, 'packets')).map((d) => `packets: ${d}`)];
+}
+
+function diffFrames(truth: readonly TsharkTcpFrame[], ours: ReadonlyMap<number, { conn: number; kinds: Set<AnomalyKind> }>): string[] {
   const diffs: string[] = [];
   for (const f of truth) {
     const o = ours.get(f.frame);
