@@ -628,7 +628,11 @@ export class ConnTracker {
       if (!seg.checksumValid) own.badSums++;
     }
     if (bits !== 0) {
-      for (const k of ANOMALY_KINDS) if ((bits & AnomalyBit[k]) !== 0) conn.counts[k]++;
+      // Indexed, not for-of: no iterator on a path that runs for every flagged frame.
+      for (let i = 0; i < ANOMALY_KINDS.length; i++) {
+        const k = ANOMALY_KINDS[i] as AnomalyKind;
+        if ((bits & AnomalyBit[k]) !== 0) conn.counts[k]++;
+      }
     }
 
     // Handshake.
@@ -849,6 +853,13 @@ function endpointOf(c: Conn, d: 0 | 1): EndpointAddress {
   return d === 0 ? { ip: addrText(c.family, c.a0, c.a1, c.a2, c.a3), port: c.p0 } : { ip: addrText(c.family, c.b0, c.b1, c.b2, c.b3), port: c.p1 };
 }
 
+/** Per capture point, the verdict bits suspectedBits suspects whichever side sent them. */
+const SUSPECTED_EITHER: Readonly<Record<CapturePoint, number>> = (() => {
+  const all = ANOMALY_KINDS.reduce((m, k) => m | AnomalyBit[k], 0);
+  const either = (point: CapturePoint): number => suspectedBits(all, 'client', point) & suspectedBits(all, 'server', point);
+  return { client: either('client'), server: either('server'), unknown: either('unknown') };
+})();
+
 function buildRecord(c: Conn): ConnectionRecord {
   // Client: the SYN's sender; else the SYN-ACK's receiver; else Zeek's originator.
   let clientDir: 0 | 1;
@@ -912,11 +923,10 @@ function buildRecord(c: Conn): ConnectionRecord {
   } else {
     // Without frames, the per-kind rule is the same for every frame of a kind and sender, except
     // that counts do not say the sender: count as suspected what would be suspected for either.
-    for (const k of ANOMALY_KINDS) {
-      const bit = AnomalyBit[k];
-      const sc = suspectedBits(bit, 'client', capture.point);
-      const ss = suspectedBits(bit, 'server', capture.point);
-      if (sc !== 0 && ss !== 0) suspected[k] = c.counts[k];
+    const either = SUSPECTED_EITHER[capture.point];
+    for (let i = 0; i < ANOMALY_KINDS.length; i++) {
+      const k = ANOMALY_KINDS[i] as AnomalyKind;
+      if ((either & AnomalyBit[k]) !== 0) suspected[k] = c.counts[k];
     }
   }
   const notes = c.notes === undefined ? [] : [...c.notes];

@@ -11,7 +11,6 @@
 import { closeSync, openSync, read } from 'node:fs';
 import { CaptureDecoder } from '../capture/decoder.js';
 import { CaptureError } from '../capture/errors.js';
-import { readCaptureBatches } from '../capture/node.js';
 import type { CaptureRecord, PacketRef } from '../capture/types.js';
 import { unreadableFile } from './output.js';
 
@@ -36,6 +35,8 @@ function ended(file: string, e: unknown): CaptureFeed {
  */
 export async function feedCapture(file: string, push: (r: CaptureRecord) => void, afterBatch: (batch: readonly CaptureRecord[]) => Promise<void>): Promise<CaptureFeed> {
   try {
+    // Loaded here: `synack conns` reads through feedCapturePackets and never needs the stream reader.
+    const { readCaptureBatches } = await import('../capture/node.js');
     for await (const batch of readCaptureBatches(file)) {
       for (const r of batch) push(r);
       await afterBatch(batch);
