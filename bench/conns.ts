@@ -3,7 +3,9 @@
  * TCP connections (handshake, data with ACKs, a retransmission, FIN both ways), analysed by
  * `synack conns --json` in a child process beside `tshark -q -z conv,tcp` on the same file in
  * the same run: frames per second, the ratio (target: synack at least 10x tshark), peak memory.
- * Also the tracker alone in this process (no output), to separate analysis from JSON printing.
+ * Also the tracker alone in this process (no output), to separate analysis from JSON printing: fed
+ * packets as `synack conns` reads (feedCapturePackets into frameMemory, ConnTracker.pushPacket),
+ * and fed records as explain and ladder read (readCaptureBatches, ConnTracker.push).
  *
  * The file is generated once in the OS temp dir (sk-conns-bench-N.pcap) from real, checksummed
  * Ethernet/IPv4/TCP frames made by synack's wire emitters.
@@ -13,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConnTracker } from '../src/analyze/conns.js';
+import { frameMemory } from '../src/analyze/conns-segment.js';
+import { feedCapturePackets, PACKET_READ_BLOCK } from '../src/cli/capture-input.js';
 import { CaptureFileWriter, readCaptureBatches } from '../src/capture/node.js';
 import { emitEthernet, EtherType } from '../src/wire/ethernet.js';
 import { emitIpv4, IPV4_DEFAULTS, IpProtocol } from '../src/wire/ipv4.js';
@@ -99,11 +103,16 @@ async function generate(path: string, frames: number): Promise<void> {
   renameSync(partial, path);
 }
 
-async function trackerOnly(path: string): Promise<{ wallMs: number; frames: number; conns: number; heapMb: number }> {
+async function trackerOnly(path: string, via: 'packets' | 'records'): Promise<{ wallMs: number; frames: number; conns: number; heapMb: number }> {
   let conns = 0;
   const t = new ConnTracker({ onConnection: () => conns++ });
   const t0 = process.hrtime.bigint();
-  for await (const batch of readCaptureBatches(path)) for (const r of batch) t.push(r);
+  if (via === 'records') {
+    for await (const batch of readCaptureBatches(path)) for (const r of batch) t.push(r);
+  } else {
+    const fed = await feedCapturePackets(path, (p) => t.pushPacket(p), () => Promise.resolve(), frameMemory(2 * PACKET_READ_BLOCK));
+    if (fed.damage !== undefined || fed.unreadable !== undefined) throw new Error(fed.damage ?? fed.unreadable);
+  }
   t.end();
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   return { wallMs, frames: t.stats.frames, conns, heapMb: process.memoryUsage().rss / 1e6 };
@@ -120,15 +129,17 @@ export const connsBenchmark: Benchmark = {
     const mb = (statSync(path).size / 1e6).toFixed(0);
     const rows: BenchRow[] = [];
 
-    ctx.progress('conns: tracker in-process');
-    await trackerOnly(path);
-    const inproc = await trackerOnly(path);
-    rows.push({
-      name: 'ConnTracker in-process (no output)',
-      value: inproc.frames / (inproc.wallMs / 1000),
-      unit: 'frames/s',
-      note: `${inproc.conns} connections, ${mb} MB, rss ${inproc.heapMb.toFixed(0)} MB`,
-    });
+    for (const via of ['packets', 'records'] as const) {
+      ctx.progress(`conns: tracker in-process, ${via}`);
+      await trackerOnly(path, via);
+      const inproc = await trackerOnly(path, via);
+      rows.push({
+        name: `ConnTracker in-process, ${via} (no output)`,
+        value: inproc.frames / (inproc.wallMs / 1000),
+        unit: 'frames/s',
+        note: `${via === 'packets' ? 'pushPacket, as synack conns reads' : 'push, as explain and ladder read'}; ${inproc.conns} connections, ${mb} MB, rss ${inproc.heapMb.toFixed(0)} MB`,
+      });
+    }
 
     let theirs = NaN;
     if (onPath('tshark')) {

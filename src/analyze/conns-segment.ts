@@ -87,25 +87,30 @@ export type DecodeOutcome =
   /** An IP fragment of a TCP datagram that is not complete yet. */
   | 'fragment';
 
+/**
+ * A segment to decode into. Fields that hold times and 32-bit words start at -0 (a double equal
+ * to 0), so V8 gives them the double representation from the start and the decoder's optimized
+ * code never meets a field changing representation when the first word above 2^31 arrives.
+ */
 export function newSegment(): TcpSegment {
   return {
     frame: 0,
-    time: 0,
+    time: -0,
     tsSec: 0,
     tsNsec: 0,
     family: 4,
-    s0: 0,
-    s1: 0,
-    s2: 0,
-    s3: 0,
-    d0: 0,
-    d1: 0,
-    d2: 0,
-    d3: 0,
+    s0: -0,
+    s1: -0,
+    s2: -0,
+    s3: -0,
+    d0: -0,
+    d1: -0,
+    d2: -0,
+    d3: -0,
     srcPort: 0,
     dstPort: 0,
-    seq: 0,
-    ack: 0,
+    seq: -0,
+    ack: -0,
     flags: 0,
     window: 0,
     headerLength: 20,

@@ -222,6 +222,14 @@ function zeroCounts(): AnomalyCounts {
 }
 
 /**
+ * No sequence number yet: 2^32, outside the sequence space (values are 0..2^32-1). Also, being no
+ * small integer, it gives the fields that hold sequence numbers V8's double representation from
+ * the first object on, so that no field changes representation mid-capture (which would throw
+ * away the optimized code of every function that touches connections).
+ */
+const NO_SEQ = 2 ** 32;
+
+/**
  * What one side of a tracked connection sent. Plain number fields (no per-direction arrays), so
  * that a connection is a few objects rather than a few dozen: less to copy when the young
  * generation is collected, fewer cache misses when its record is built.
@@ -235,12 +243,12 @@ class Side {
   /** Segments whose checksum could be verified, and those that failed. */
   checked = 0;
   badSums = 0;
-  /** Highest sequence number + 1 it reached with data; -1 before any data (values are 0..2^32-1). */
-  high = -1;
+  /** Highest sequence number + 1 it reached with data; NO_SEQ before any data. */
+  high = NO_SEQ;
   /** Its first FIN: seen, frame, and the sequence number just past it. */
   fin = false;
   finFrame = 0;
-  finEnd = 0;
+  finEnd = NO_SEQ;
 }
 
 /** A SYN or SYN-ACK remembered for the handshake. */
@@ -253,17 +261,19 @@ interface SynSeen {
 
 /** Per-connection state while it is tracked. */
 class Conn {
+  // Fields that hold capture times, nanoseconds or 32-bit words start at -0 (a double equal to 0)
+  // before the constructor sets them: double representation from the first object on (see NO_SEQ).
   readonly analysis = new SeqAnalysis();
   readonly zeek: ZeekConn;
   /** The first sender's address words and port, then the receiver's (TcpSegment's s0-s3, d0-d3). */
-  readonly a0: number;
-  readonly a1: number;
-  readonly a2: number;
-  readonly a3: number;
-  readonly b0: number;
-  readonly b1: number;
-  readonly b2: number;
-  readonly b3: number;
+  readonly a0: number = -0;
+  readonly a1: number = -0;
+  readonly a2: number = -0;
+  readonly a3: number = -0;
+  readonly b0: number = -0;
+  readonly b1: number = -0;
+  readonly b2: number = -0;
+  readonly b3: number = -0;
   readonly p0: number;
   readonly p1: number;
   /** ConnTable bookkeeping: bucket chain and least-recently-active list. */
@@ -271,12 +281,12 @@ class Conn {
   older: Conn | undefined;
   newer: Conn | undefined;
   readonly firstFrame: number;
-  readonly firstTime: number;
+  readonly firstTime: number = -0;
   lastFrame: number;
-  lastTime: number;
+  lastTime: number = -0;
   /** Capture-relative nanoseconds of the first and last frame (exact, for the duration). */
-  readonly firstNs: number;
-  lastNs: number;
+  readonly firstNs: number = -0;
+  lastNs: number = -0;
   /** What the first sender (direction 0) and the other side (direction 1) sent. */
   readonly side0 = new Side();
   readonly side1 = new Side();
@@ -284,21 +294,22 @@ class Conn {
   firstSyn: SynSeen | undefined = undefined;
   firstSynAck: SynSeen | undefined = undefined;
   /** Times (ns) of the most recent SYN and SYN-ACK. */
-  lastSynNs = 0;
-  lastSynAckNs = 0;
+  lastSynNs = -0;
+  lastSynAckNs = -0;
   /** The SYN, SYN-ACK and ACK times (ns) at the frame that set the initial RTT (hsAckNs 0: not yet). */
-  hsSynNs = 0;
-  hsSynAckNs = 0;
-  hsAckNs = 0;
+  hsSynNs = -0;
+  hsSynAckNs = -0;
+  hsAckNs = -0;
   /** Who sent the first FIN or RST (-1: nobody yet), and which it was. */
   closerDir: -1 | 0 | 1 = -1;
   closerHow: 'fin' | 'rst' | undefined = undefined;
-  /** Where the other side's new data after the first FIN starts (its `high` at that FIN). */
-  finMark: number | undefined = undefined;
+  /** Where the other side's new data after the first FIN starts (its `high` at that FIN); NO_SEQ: not known. */
+  finMark = NO_SEQ;
   finalAck = 0;
   /** Frames with RST (the first MAX_RST_FRAMES), made at the first RST. */
   rst: number[] | undefined = undefined;
-  closedAt = -1;
+  /** Capture time of the close (final ACK or first RST); negative while open (-Infinity: a double from the start). */
+  closedAt = -Infinity;
   frames: FrameRow[] | undefined = undefined;
   framesDropped = 0;
   /** Notes made while tracking (eviction, end of capture), made at the first. */
@@ -656,9 +667,9 @@ export class ConnTracker {
     if (seg.payloadLength > 0 && (flags & RST) === 0) {
       const end = (seg.seq + seg.payloadLength + ((flags & SYN) !== 0 ? 1 : 0)) >>> 0;
       const top = own.high;
-      if (top === -1 || ((end - top) | 0) > 0) {
+      if (top === NO_SEQ || ((end - top) | 0) > 0) {
         // New data; from the other side after the first FIN it makes a half-close (RFC 9293 3.6).
-        if (conn.closerHow === 'fin' && dir !== conn.closerDir) conn.finMark ??= seg.seq;
+        if (conn.closerHow === 'fin' && dir !== conn.closerDir && conn.finMark === NO_SEQ) conn.finMark = seg.seq;
         own.high = end;
       }
     }
@@ -669,7 +680,7 @@ export class ConnTracker {
       if (conn.closerDir === -1) {
         conn.closerDir = dir;
         conn.closerHow = 'fin';
-        conn.finMark = peer.high === -1 ? undefined : peer.high;
+        conn.finMark = peer.high;
       }
     }
     if ((flags & RST) !== 0) {
@@ -737,6 +748,12 @@ export class ConnTracker {
     if (atEnd && c.closedAt < 0) c.note('capture ended before the connection closed');
     const rec = buildRecord(c);
     if (!this.ordered) {
+      this.onConnection(rec);
+      return;
+    }
+    if (rec.id === this.nextEmit && this.pending.size === 0) {
+      // The next id with nothing waiting (every connection at the end of a capture): no reorder buffer.
+      this.nextEmit++;
       this.onConnection(rec);
       return;
     }
@@ -944,9 +961,9 @@ function buildRecord(c: Conn): ConnectionRecord {
   const finC = c.side(clientDir);
   const finS = c.side(serverDir);
   let afterFin = 0;
-  if (c.closerHow === 'fin' && c.closerDir !== -1 && c.finMark !== undefined) {
+  if (c.closerHow === 'fin' && c.closerDir !== -1 && c.finMark !== NO_SEQ) {
     const top = c.side(c.closerDir === 0 ? 1 : 0).high;
-    if (top !== -1) afterFin = Math.max(0, (top - c.finMark) | 0);
+    if (top !== NO_SEQ) afterFin = Math.max(0, (top - c.finMark) | 0);
   }
   const close: CloseInfo = {
     by: c.closerDir === -1 ? null : side(c.closerDir),
