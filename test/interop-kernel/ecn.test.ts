@@ -308,14 +308,19 @@ function marksOnSynack(family: Family): (t: TestContext) => Promise<void> {
       assert.ok(tc.ecnReductions > 0, `synack reduced its window on ECE (${tc.ecnReductions} times)`);
       assert.ok(cwrs.length <= tc.ecnReductions, `one CWR per reduction at most: ${cwrs.length} CWR, ${tc.ecnReductions} reductions`);
       t.diagnostic(`marked ${c.marked} of ${c.ect}; kernel ECE ACKs ${pkts.filter((p) => p.src === them && p.ece).length}; synack CWR ${cwrs.length}, ecnReductions ${tc.ecnReductions}`);
-      assert.equal(tc.retransmissions, 0, 'congestion without loss: nothing sent again');
+      // Congestion without loss: ECN makes nothing be sent again. A tail loss probe (RFC 8985 7)
+      // is not a congestion response: on a loaded machine the host may run the probe timer
+      // (2 ms at this RTT) before it reads an ACK that already arrived; it is allowed, nothing else.
+      const why = `retransmissions ${tc.retransmissions}, of which tail loss probes ${tc.tailLossProbes}; fast retransmits ${tc.fastRetransmits}, timeouts ${tc.timeouts}, RACK ${tc.lostRetransmissions}`;
+      assert.ok(tc.fastRetransmits === 0 && tc.timeouts === 0 && tc.retransmissions <= tc.tailLossProbes, `congestion without loss: nothing sent again (${why})`);
       // RFC 3168 6.1.2: "the TCP sender's congestion window should be reduced only once in
       // response to a series of dropped and/or CE packets from a single window of data". Each
       // reduction answers a new congestion event, so there cannot be more than there were marks.
       await t.test('at most one window reduction per CE mark (6.1.2)', () => {
         assert.ok(tc.ecnReductions <= c.marked, `${tc.ecnReductions} reductions for ${c.marked} CE marks`);
       });
-      assert.deepEqual(await framesMatching(lab.capture(), `tcp.analysis.retransmission && ${family === 4 ? 'ip' : 'ipv6'}.src == ${us}`), [], 'tshark sees no retransmission from synack');
+      const resent = await framesMatching(lab.capture(), `tcp.analysis.retransmission && ${family === 4 ? 'ip' : 'ipv6'}.src == ${us}`);
+      assert.ok(resent.length <= tc.tailLossProbes, `tshark sees no retransmission from synack but tail loss probes: frames ${resent.join(', ')} (${why})`);
       const cap = await lab.checkCapture();
       assert.deepEqual(cap.bad, [], 'tshark: no malformed frame, bad checksum or expert error');
     });
