@@ -14,6 +14,8 @@ export class LineWriter {
   // when it is written, which is cheaper than join() over two parts per line (bench/decode.ts).
   private pending = '';
   private closed = false;
+  /** The stream's next 'drain', while a write is waiting for it: one listener however many wait. */
+  private drained: Promise<void> | undefined;
   /** Set when the stream is a file or /dev/null: then chunks go straight to writeSync. */
   private readonly fd: number | undefined;
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
@@ -44,8 +46,7 @@ export class LineWriter {
       writeAllSync(this.fd, bytes);
       return undefined;
     }
-    const ok = this.stream.write(bytes.slice());
-    return ok ? undefined : new Promise((resolve) => this.stream.once('drain', () => resolve()));
+    return this.stream.write(bytes.slice()) ? undefined : this.drain();
   }
 
   /** Write what is queued; resolves when the stream can take more. */
@@ -57,8 +58,17 @@ export class LineWriter {
       writeAllSync(this.fd, chunk);
       return Promise.resolve();
     }
-    const ok = this.stream.write(chunk);
-    return ok ? Promise.resolve() : new Promise((resolve) => this.stream.once('drain', () => resolve()));
+    return this.stream.write(chunk) ? Promise.resolve() : this.drain();
+  }
+
+  private drain(): Promise<void> {
+    this.drained ??= new Promise((resolve) =>
+      this.stream.once('drain', () => {
+        this.drained = undefined;
+        resolve();
+      }),
+    );
+    return this.drained;
   }
 }
 
