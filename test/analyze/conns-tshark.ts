@@ -22,6 +22,7 @@ import { frameMemory } from '../../src/analyze/conns-segment.js';
 import { CaptureDecoder, decodeCapture } from '../../src/capture/decoder.js';
 import { CaptureError } from '../../src/capture/errors.js';
 import { findTool } from '../kernel/netns.js';
+import { isOnesComplementZero } from '../interop/tshark.js';
 
 export interface TsharkTcpFrame {
   readonly frame: number;
@@ -36,7 +37,7 @@ export function tsharkAvailable(): boolean {
 }
 
 export function tsharkTcp(file: string, extraPrefs: readonly string[] = []): TsharkTcpFrame[] {
-  const fields = ['frame.number', 'tcp.stream', 'tcp.analysis.initial_rtt', ...ANOMALY_KINDS.map((k) => TSHARK_FIELD[k])];
+  const fields = ['frame.number', 'tcp.stream', 'tcp.analysis.initial_rtt', ...ANOMALY_KINDS.map((k) => TSHARK_FIELD[k]), 'tcp.checksum', 'tcp.checksum_calculated'];
   const args = ['-n', '-r', file, '-o', 'tcp.check_checksum:TRUE', ...extraPrefs, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f'];
   for (const f of fields) args.push('-e', f);
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -50,6 +51,9 @@ export function tsharkTcp(file: string, extraPrefs: readonly string[] = []): Tsh
     ANOMALY_KINDS.forEach((k, i) => {
       if (get(3 + i) !== '') kinds.add(k);
     });
+    // RFC 1071/1624: 0xffff where tshark computes 0x0000 is a good checksum (tshark 4.0 says Bad).
+    const k = 3 + ANOMALY_KINDS.length;
+    if (isOnesComplementZero(get(k), get(k + 1))) kinds.delete('badChecksum');
     // Our counting: a fast or spurious retransmission is not also a plain retransmission.
     if (kinds.has('fastRetransmission') || kinds.has('spuriousRetransmission')) kinds.delete('retransmission');
     const stream = get(1);

@@ -83,6 +83,16 @@ export function tsharkPath(): string | null {
 export const ONES_COMPLEMENT_ZERO = 'tcp.checksum == 0xffff && tcp.checksum_calculated == 0x0000';
 export const BAD_TCP_CHECKSUM = `tcp.checksum.status == "Bad" && !(${ONES_COMPLEMENT_ZERO})`;
 
+/**
+ * tshark 4.0 calls a TCP checksum of 0xffff Bad where it computes 0x0000; RFC 1071 verification
+ * (the sum over the segment and pseudo-header is 0xffff) accepts it, as RFC 1624 3 explains: the
+ * two are the same one's-complement zero, and Linux writes 0xffff sometimes. The same case as
+ * ONES_COMPLEMENT_ZERO, from field values.
+ */
+export function isOnesComplementZero(checksum: string | undefined, calculated: string | undefined): boolean {
+  return checksum !== undefined && calculated !== undefined && Number(checksum) === 0xffff && Number(calculated) === 0;
+}
+
 /** Parses `-T fields -E separator=/t -E occurrence=a -E aggregator=,` output (no header line). */
 export function parseTsharkFields(text: string, fields: readonly TsharkField[] = TSHARK_FIELDS): TsharkFrame[] {
   const frames: TsharkFrame[] = [];
