@@ -20,6 +20,7 @@
  * Invariant: the link copies what it carries, so a segment's bytes are fixed at transmission even
  * when the engine hands out views of its buffers.
  */
+import { BinaryHeap } from '../../src/link/heap.js';
 import { SeededRandom } from '../../src/link/rng.js';
 import { TcpConnection } from '../../src/tcp/connection.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
@@ -81,51 +82,7 @@ const IP_B = { src: 0x0a000002, dst: 0x0a000001 };
 /** Bytes of IPv4 header a segment occupies on the bottleneck besides its TCP bytes. */
 const IP_HEADER = 20;
 
-/** A binary min-heap of deliveries ordered by (time, order of transmission). */
-class DeliveryQueue {
-  private heap: Delivery[] = [];
-
-  get size(): number {
-    return this.heap.length;
-  }
-
-  peek(): Delivery | undefined {
-    return this.heap[0];
-  }
-
-  push(d: Delivery): void {
-    const h = this.heap;
-    h.push(d);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  pop(): Delivery | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (top === undefined || last === undefined || h.length === 0) return top;
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && before(h[l]!, h[m]!)) m = l;
-      if (r < h.length && before(h[r]!, h[m]!)) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
-    return top;
-  }
-}
-
+/** Deliveries leave in (time, order of transmission) order. */
 function before(x: Delivery, y: Delivery): boolean {
   return x.t < y.t || (x.t === y.t && x.order < y.order);
 }
@@ -148,7 +105,7 @@ export class Pair {
   queueDrops = 0;
   /** Segments handed to an engine. */
   delivered = 0;
-  private queue = new DeliveryQueue();
+  private queue = new BinaryHeap<Delivery>(before);
   private order = 0;
   private readonly keepTrace: boolean;
   /** When each direction's bottleneck is next free. */
