@@ -66,6 +66,7 @@ import {
   type TcpRepr,
 } from '../wire/index.js';
 import { u16, u32 } from '../wire/bytes.js';
+import { seqAdd } from '../wire/seq.js';
 import { checksumAdd, checksumFinish } from '../wire/checksum.js';
 import { pseudoHeaderSum } from '../wire/ip.js';
 import {
@@ -1223,7 +1224,7 @@ export class Stack {
       const piece: TcpRepr = {
         srcPort: seg.srcPort,
         dstPort: seg.dstPort,
-        seq: (seg.seq + off) >>> 0,
+        seq: seqAdd(seg.seq, off),
         ack: seg.ack,
         flags,
         window: seg.window,
